@@ -9,7 +9,9 @@ import { commands } from './commands/index.ts';
 const program = new Command();
 program
   .name('airstack')
-  .description('A user-space Wi-Fi (MT7921U) and TCP/IP stack: run it on a real dongle, an emulated one, or a simulated radio')
+  .description(
+    'A user-space Wi-Fi (MT7921U) and TCP/IP stack: run it on a real dongle, an emulated one, or a simulated radio',
+  )
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
