@@ -167,7 +167,7 @@ export class MacTx {
     const width = ch.width ?? 20;
     if (sta?.tlvs.has(14) || sta?.tlvs.has(0x19)) return { mode: 'he', mcs: 7, nss: 2, width };
     if (sta?.tlvs.has(10)) return { mode: 'vht', mcs: 7, nss: 2, width };
-    if (sta?.tlvs.has(9)) return { mode: 'ht', mcs: 15, nss: 2, width: Math.min(width, 40) };
+    if (sta?.tlvs.has(9)) return { mode: 'ht', mcs: 15, nss: 2, width: width === 20 ? 20 : 40 };
     return ch.band === '2g' && !sta ? basicRate(ch) : { mode: 'ofdm', mbps: 54 };
   }
 
