@@ -2,7 +2,47 @@
  * USB identity of the emulated dongle (FACTS.md §1.1, §1.2): a 0e8d:7961 composite device, Bluetooth on interfaces
  * 0–2 and Wi-Fi on interface 3 with its nine endpoints in descriptor order.
  */
-import type { UsbDeviceDescriptor, UsbEndpointDescriptor, UsbInterfaceDescriptor, UsbSpeed } from '../transport.ts';
+import type { UsbSpeed } from '../transport.ts';
+
+export interface UsbEndpointDescriptor {
+  /** bEndpointAddress: number in bits 3:0, BIT7 set for IN. */
+  readonly address: number;
+  readonly type: 'control' | 'isochronous' | 'bulk' | 'interrupt';
+  readonly maxPacketSize: number;
+  readonly interval: number;
+}
+
+export interface UsbInterfaceDescriptor {
+  readonly interfaceNumber: number;
+  readonly alternateSetting: number;
+  readonly interfaceClass: number;
+  readonly interfaceSubclass: number;
+  readonly interfaceProtocol: number;
+  readonly name?: string;
+  /** In descriptor order. */
+  readonly endpoints: readonly UsbEndpointDescriptor[];
+}
+
+/** The device and configuration descriptors of the emulated dongle, as lsusb would show them. */
+export interface UsbDeviceDescriptor {
+  readonly vendorId: number;
+  readonly productId: number;
+  readonly bcdUSB: number;
+  readonly bcdDevice: number;
+  readonly deviceClass: number;
+  readonly deviceSubclass: number;
+  readonly deviceProtocol: number;
+  /** EP0 max packet size in bytes (bMaxPacketSize0 = 9 → 512 at SuperSpeed). */
+  readonly maxPacketSize0: number;
+  readonly manufacturer: string;
+  readonly product: string;
+  readonly serialNumber: string;
+  readonly speed: UsbSpeed;
+  readonly configurationAttributes: number;
+  readonly maxPowerMa: number;
+  /** Every interface and alternate setting of the configuration, in descriptor order. */
+  readonly interfaces: readonly UsbInterfaceDescriptor[];
+}
 
 /** The IDs mt7921u binds (FACTS.md §1.1). */
 export const MT7921U_IDS: ReadonlyArray<{ vendorId: number; productId: number; name: string }> = [
@@ -24,7 +64,12 @@ export const WIFI_BULK_OUT = [0x08, 0x04, 0x05, 0x06, 0x07, 0x09] as const;
 
 export type EmulatedSpeed = Extract<UsbSpeed, 'super' | 'high'>;
 
-function ep(address: number, type: UsbEndpointDescriptor['type'], maxPacketSize: number, interval = 0) {
+function ep(
+  address: number,
+  type: UsbEndpointDescriptor['type'],
+  maxPacketSize: number,
+  interval = 0,
+): UsbEndpointDescriptor {
   return { address, type, maxPacketSize, interval };
 }
 
@@ -86,6 +131,8 @@ export function buildDescriptor(vendorId: number, productId: number, speed: Emul
     product: 'Wireless_Device',
     serialNumber: '000000000', // GUESS
     speed,
+    configurationAttributes: 0xa0, // bus powered, remote wakeup (§1.2)
+    maxPowerMa: 160,
     interfaces: [...bt, wifi],
   };
 }

@@ -6,12 +6,13 @@
  *
  * The emulator is written from FACTS.md, not from the driver: it shares no constants or codecs with it.
  */
-import type { Clock } from '../../../netstack/core/clock.ts';
+import type { Clock, Timer } from '../../../netstack/core/clock.ts';
 import { logger } from '../../../netstack/core/log.ts';
 import { Prng } from '../../../netstack/core/prng.ts';
 import {
-  type UsbControlSetup,
-  type UsbDeviceDescriptor,
+  type ControlSetup,
+  type UsbDeviceInfo,
+  type UsbEndpoints,
   UsbError,
   type UsbErrorCode,
   type UsbTransport,
@@ -26,6 +27,7 @@ import {
   EP_OUT_AC_BE,
   EP_OUT_INBAND_CMD,
   type EmulatedSpeed,
+  type UsbDeviceDescriptor,
   MT7921U_IDS,
   WIFI_BULK_OUT,
   WIFI_INTERFACE,
@@ -112,6 +114,7 @@ interface PendingRead {
   length: number;
   resolve: (b: Uint8Array) => void;
   reject: (e: UsbError) => void;
+  timer: Timer | null;
 }
 
 class InEndpoint {
@@ -131,6 +134,9 @@ class NoRadio implements EmulatorRadio {
 }
 
 export class EmulatedMt7921u implements UsbTransport {
+  readonly info: UsbDeviceInfo;
+  readonly endpoints: UsbEndpoints = { in: [EP_IN_PKT_RX, EP_IN_CMD_RESP], out: [...WIFI_BULK_OUT] };
+  /** The full USB descriptors (what lsusb -v would print). */
   readonly descriptor: UsbDeviceDescriptor;
   readonly counters = new EmulatorCounters();
   readonly faults: FaultInjector;
@@ -142,13 +148,11 @@ export class EmulatedMt7921u implements UsbTransport {
   private readonly radio: EmulatorRadio;
   private readonly bus: UsbBus;
   private readonly ins = new Map<number, InEndpoint>();
-  private readonly claimed = new Set<number>();
-  private readonly disconnectListeners: Array<() => void> = [];
+  private readonly removedListeners: Array<(err: UsbError) => void> = [];
   private readonly macTx: MacTx;
   private readonly macRx: MacRx;
   private readonly fifoDepth: number;
   private gone = false;
-  private closed = false;
 
   constructor(opts: EmulatorOptions) {
     const vid = opts.vendorId ?? 0x0e8d;
@@ -167,6 +171,14 @@ export class EmulatedMt7921u implements UsbTransport {
     this.faults = new FaultInjector(prng.fork('faults'));
     this.faults.onHalt = (ep) => this.pump(ep);
     this.descriptor = buildDescriptor(vid, pid, speed);
+    this.info = {
+      vendorId: vid,
+      productId: pid,
+      speed,
+      ep0MaxPacket: this.descriptor.maxPacketSize0,
+      interfaceNumber: WIFI_INTERFACE,
+      description: `emulated MT7921U ${hex4(vid)}:${hex4(pid)}`,
+    };
     this.macAddress = opts.macAddress?.slice() ?? defaultMac(prng.fork('mac'));
     this.bus = new UsbBus(this.clock, BYTES_PER_MS[speed]);
     this.fifoDepth = opts.inFifoDepth ?? 256;
@@ -228,28 +240,15 @@ export class EmulatedMt7921u implements UsbTransport {
     return this.mcu.fw;
   }
 
-  /** True once unplugged. */
-  get unplugged(): boolean {
+  /** True once unplugged or closed. */
+  get removed(): boolean {
     return this.gone;
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // UsbTransport
 
-  async claimInterface(n: number): Promise<void> {
-    this.check();
-    if (!this.descriptor.interfaces.some((i) => i.interfaceNumber === n)) {
-      throw new UsbError('io', `interface ${n} does not exist`);
-    }
-    this.claimed.add(n);
-  }
-
-  async releaseInterface(n: number): Promise<void> {
-    this.check();
-    this.claimed.delete(n);
-  }
-
-  controlIn(setup: UsbControlSetup, length: number, _timeoutMs?: number): Promise<Uint8Array> {
+  controlIn(setup: ControlSetup, length: number, _timeoutMs?: number): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (!this.live(reject)) return;
       this.counters.controlIn++;
@@ -269,7 +268,7 @@ export class EmulatedMt7921u implements UsbTransport {
     });
   }
 
-  controlOut(setup: UsbControlSetup, data?: Uint8Array, _timeoutMs?: number): Promise<number> {
+  controlOut(setup: ControlSetup, data: Uint8Array | null, _timeoutMs?: number): Promise<void> {
     return new Promise((resolve, reject) => {
       if (!this.live(reject)) return;
       this.counters.controlOut++;
@@ -280,92 +279,92 @@ export class EmulatedMt7921u implements UsbTransport {
         this.timing.controlMs,
         () => {
           if (this.faults.takeControlStall()) return this.stallControl(reject);
-          const k = this.faults.takeShort(0, bytes.length);
-          // GUESS: a control write cut short (data stage incomplete) is not applied by the device.
-          if (k >= 0) return resolve(k);
           if (!this.vendorOut(setup, bytes)) return this.stallControl(reject);
-          resolve(bytes.length);
+          resolve();
         },
         reject,
       );
     });
   }
 
-  bulkOut(endpoint: number, data: Uint8Array, _timeoutMs?: number): Promise<number> {
+  bulkOut(endpoint: number, data: Uint8Array, _timeoutMs?: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.live(reject)) return;
-      if (!this.bulkOk(endpoint, false, reject)) return;
+      if (!this.live(reject) || !this.knownEndpoint(endpoint, false, reject)) return;
       this.counters.bulkOut++;
       this.bus.schedule(
         endpoint,
         data.length,
         this.timing.bulkMs,
         () => {
-          if (this.faults.takeStall(endpoint)) {
-            return reject(new UsbError('stall', `endpoint 0x${endpoint.toString(16)} stalled`));
-          }
+          if (this.faults.takeStall(endpoint)) return reject(stallError(endpoint));
+          // A short transfer: only a prefix reaches the chip (the host cannot tell; the chip must survive it).
           const k = this.faults.takeShort(endpoint, data.length);
           const got = k >= 0 ? data.subarray(0, k) : data;
           this.counters.bulkOutBytes += got.length;
           this.receiveOut(endpoint, got);
           if (this.gone) return reject(new UsbError('nodev', 'device disconnected'));
-          resolve(got.length);
+          resolve();
         },
         reject,
       );
     });
   }
 
-  bulkIn(endpoint: number, length: number): Promise<Uint8Array> {
+  bulkIn(endpoint: number, length: number, timeoutMs?: number): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
-      if (!this.live(reject)) return;
-      if (!this.bulkOk(endpoint, true, reject)) return;
-      if (this.faults.halted.has(endpoint)) {
-        return reject(new UsbError('stall', `endpoint 0x${endpoint.toString(16)} stalled`));
+      if (!this.live(reject) || !this.knownEndpoint(endpoint, true, reject)) return;
+      if (this.faults.halted.has(endpoint)) return reject(stallError(endpoint));
+      const e = this.ins.get(endpoint)!;
+      const rd: PendingRead = { length, resolve, reject, timer: null };
+      if (timeoutMs && timeoutMs > 0) {
+        rd.timer = this.clock.setTimeout(() => {
+          const i = e.reads.indexOf(rd);
+          if (i < 0) return;
+          e.reads.splice(i, 1);
+          reject(new UsbError('timeout', `bulk IN 0x${endpoint.toString(16)} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
       }
-      this.ins.get(endpoint)!.reads.push({ length, resolve, reject });
+      e.reads.push(rd);
       this.pump(endpoint);
     });
   }
 
-  cancelTransfers(endpoint?: number): void {
-    this.bus.cancel(endpoint, 'cancelled');
+  cancelIn(endpoint?: number): void {
     for (const e of this.ins.values()) {
       if (endpoint !== undefined && e.address !== endpoint) continue;
+      this.bus.cancel(e.address, 'cancelled');
       failReads(e, 'cancelled', 'transfer cancelled');
     }
-  }
-
-  async clearHalt(endpoint: number): Promise<void> {
-    this.check();
-    this.faults.halted.delete(endpoint);
-    this.pump(endpoint);
   }
 
   reset(): Promise<void> {
     return new Promise((resolve, reject) => {
       if (!this.live(reject)) return;
       this.counters.usbResets++;
-      this.cancelTransfers();
+      this.bus.cancel(undefined, 'cancelled');
+      for (const e of this.ins.values()) failReads(e, 'cancelled', 'port reset');
+      // A port reset clears endpoint halts. GUESS: it also flushes the chip's USB FIFOs but leaves the WF subsystem
+      // (and its firmware) running; that is why the driver checks MISC for running firmware after it (§3.2).
       this.faults.halted.clear();
-      // GUESS: a port reset flushes the chip's USB FIFOs but leaves the WF subsystem (and its firmware) running;
-      // that is why the driver checks MISC for running firmware right after it (FACTS §3.2).
       for (const e of this.ins.values()) e.fifo.length = 0;
-      this.clock.setTimeout(
-        () => (this.gone ? reject(new UsbError('nodev', 'device disconnected')) : resolve()),
-        this.timing.portResetMs,
-      );
+      this.clock.setTimeout(() => {
+        if (this.gone) reject(new UsbError('nodev', 'device disconnected'));
+        else resolve();
+      }, this.timing.portResetMs);
     });
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.cancelTransfers();
-    this.closed = true;
+    if (this.gone) return;
+    this.disconnect(new UsbError('nodev', 'device closed'));
   }
 
-  onDisconnect(listener: () => void): void {
-    this.disconnectListeners.push(listener);
+  onRemoved(listener: (err: UsbError) => void): () => void {
+    this.removedListeners.push(listener);
+    return () => {
+      const i = this.removedListeners.indexOf(listener);
+      if (i >= 0) this.removedListeners.splice(i, 1);
+    };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -374,13 +373,17 @@ export class EmulatedMt7921u implements UsbTransport {
   /** Pull the dongle out: every pending and later transfer fails with 'nodev'. */
   unplug(): void {
     if (this.gone) return;
-    this.gone = true;
     this.faults.injected++;
     log('unplugged');
+    this.disconnect(new UsbError('nodev', 'device disconnected'));
+  }
+
+  private disconnect(err: UsbError): void {
+    this.gone = true;
     this.bus.cancel(undefined, 'nodev');
-    for (const e of this.ins.values()) failReads(e, 'nodev', 'device disconnected');
+    for (const e of this.ins.values()) failReads(e, 'nodev', err.message);
     this.radio.setReceiver(null);
-    for (const l of this.disconnectListeners) l();
+    for (const l of this.removedListeners.splice(0)) l(err);
   }
 
   /** Firmware left running by a previous driver (MISC = 3, DMA configured as Linux leaves it). */
@@ -397,7 +400,7 @@ export class EmulatedMt7921u implements UsbTransport {
   // Control requests (FACTS.md §2)
 
   /** Data for an IN vendor request, or null to stall. */
-  private vendorIn(s: UsbControlSetup, length: number): Uint8Array | null {
+  private vendorIn(s: ControlSetup, length: number): Uint8Array | null {
     const addr = ((s.value & 0xffff) * 0x10000 + (s.index & 0xffff)) >>> 0;
     const mps = this.descriptor.maxPacketSize0;
     if (s.request === REQ_READ_EXT && s.requestType === TYPE_VENDOR_IN && length === 4) {
@@ -421,7 +424,7 @@ export class EmulatedMt7921u implements UsbTransport {
   }
 
   /** Applies an OUT vendor request; false to stall. */
-  private vendorOut(s: UsbControlSetup, data: Uint8Array): boolean {
+  private vendorOut(s: ControlSetup, data: Uint8Array): boolean {
     const addr = ((s.value & 0xffff) * 0x10000 + (s.index & 0xffff)) >>> 0;
     const mps = this.descriptor.maxPacketSize0;
     if (s.request === REQ_WRITE_EXT && s.requestType === TYPE_VENDOR_OUT) {
@@ -544,7 +547,7 @@ export class EmulatedMt7921u implements UsbTransport {
             ep,
             rd.length,
             this.timing.bulkMs,
-            () => rd.reject(new UsbError('overflow', `packet of ${len} bytes does not fit a ${rd.length}-byte read`)),
+            () => rd.reject(new UsbError('proto', `packet of ${len} bytes does not fit a ${rd.length}-byte read`)),
             rd.reject,
           );
           continue;
@@ -564,39 +567,28 @@ export class EmulatedMt7921u implements UsbTransport {
   // Checks
 
   private live(reject: (e: UsbError) => void): boolean {
-    if (this.gone) {
-      reject(new UsbError('nodev', 'device disconnected'));
-      return false;
-    }
-    if (this.closed) {
-      reject(new UsbError('io', 'device closed'));
-      return false;
-    }
-    return true;
+    if (!this.gone) return true;
+    reject(new UsbError('nodev', 'device disconnected'));
+    return false;
   }
 
-  private check(): void {
-    if (this.gone) throw new UsbError('nodev', 'device disconnected');
-    if (this.closed) throw new UsbError('io', 'device closed');
+  private knownEndpoint(ep: number, dirIn: boolean, reject: (e: UsbError) => void): boolean {
+    if (dirIn ? this.ins.has(ep) : (WIFI_BULK_OUT as readonly number[]).includes(ep)) return true;
+    reject(new UsbError('io', `no ${dirIn ? 'IN' : 'OUT'} endpoint 0x${ep.toString(16)} on the Wi-Fi interface`));
+    return false;
   }
+}
 
-  private bulkOk(ep: number, dirIn: boolean, reject: (e: UsbError) => void): boolean {
-    const known = dirIn ? this.ins.has(ep) : (WIFI_BULK_OUT as readonly number[]).includes(ep);
-    if (!known) {
-      reject(new UsbError('io', `no ${dirIn ? 'IN' : 'OUT'} endpoint 0x${ep.toString(16)} on the Wi-Fi interface`));
-      return false;
-    }
-    if (!this.claimed.has(WIFI_INTERFACE)) {
-      reject(new UsbError('io', `interface ${WIFI_INTERFACE} not claimed`));
-      return false;
-    }
-    return true;
-  }
+function stallError(ep: number): UsbError {
+  return new UsbError('stall', `endpoint 0x${ep.toString(16)} stalled`);
 }
 
 function failReads(e: InEndpoint, code: UsbErrorCode, msg: string): void {
   const reads = e.reads.splice(0);
-  for (const r of reads) r.reject(new UsbError(code, msg));
+  for (const r of reads) {
+    r.timer?.cancel();
+    r.reject(new UsbError(code, msg));
+  }
 }
 
 function hex4(n: number): string {
