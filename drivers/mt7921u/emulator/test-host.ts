@@ -73,7 +73,9 @@ export function le16(b: Uint8Array, o: number): number {
 export function u32(...words: number[]): Uint8Array {
   const b = new Uint8Array(words.length * 4);
   const dv = new DataView(b.buffer);
-  words.forEach((w, i) => dv.setUint32(i * 4, w >>> 0, true));
+  words.forEach((w, i) => {
+    dv.setUint32(i * 4, w >>> 0, true);
+  });
   return b;
 }
 
