@@ -418,9 +418,9 @@ export function syntheticFirmware(): { patch: Uint8Array; ram: Uint8Array } {
 }
 
 /** A host whose emulator has booted the synthetic firmware and has events routed to EP 0x84. */
-export async function bootedHost(opts: Partial<EmulatorOptions> = {}): Promise<TestHost> {
+export async function bootedHost(opts: Partial<EmulatorOptions> = {}, clock?: VirtualClock): Promise<TestHost> {
   const fw = syntheticFirmware();
-  const h = new TestHost({ firmware: fw, ...opts });
+  const h = new TestHost({ firmware: fw, ...opts }, clock);
   h.startReading();
   await h.powerOnAndWait();
   await h.dmaInit();
