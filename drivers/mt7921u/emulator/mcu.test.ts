@@ -5,7 +5,7 @@ import { bootedHost, le16, le32, legacyCommand, type TestHost, u32, uniCommand }
 let seqNo = 0;
 const nextSeq = () => (seqNo = (seqNo % 15) + 1);
 
-async function ce(h: TestHost, cid: number, payload = new Uint8Array(0), setQuery = 1) {
+async function ce(h: TestHost, cid: number, payload: Uint8Array = new Uint8Array(0), setQuery = 1) {
   const seq = nextSeq();
   await h.send(0x08, legacyCommand({ cid, ce: true, setQuery, seq, payload }));
   return h.event(seq, 200);
