@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../netstack/core/clock.ts';
 import { ccmpDecrypt, ccmpEncrypt, readCcmpPn, writeCcmpHeader } from './ccmp.ts';
@@ -370,5 +371,29 @@ describe('TX: frames from the host go on the air; TX status comes back as type 0
     expect(f.subarray(10, 16)).toEqual(ME);
     expect(f.subarray(16, 22)).toEqual(OTHER);
     expect(f.subarray(26)).toEqual(payload);
+  });
+});
+
+describe('random frames on the air', () => {
+  it('never throw and never stop reception', async () => {
+    const t = await associated();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 0, maxLength: 120 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (junk, toMe, prot) => {
+          const f = junk.slice();
+          if (f.length >= 10 && toMe) f.set(ME, 4);
+          if (f.length >= 2 && prot) f[1] = f[1]! | 0x40;
+          t.ap.transmit(f, { mode: 'ofdm', mbps: 6 }, () => {});
+          await t.h.advance(1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    t.h.received.length = 0;
+    const { got } = await sendAir(t, protect(fromAp(ME, payload), 24, PTK, 0, 1000));
+    expect(rxd(got!)).toMatchObject({ secDone: 1 });
   });
 });
