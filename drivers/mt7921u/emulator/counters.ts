@@ -54,6 +54,7 @@ export class EmulatorCounters {
   scans = 0;
   scanProbes = 0;
   rocGrants = 0;
+  beaconLoss = 0;
   // Resets
   wfsysResets = 0;
   usbResets = 0;

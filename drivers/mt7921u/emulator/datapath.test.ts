@@ -397,3 +397,31 @@ describe('random frames on the air', () => {
     expect(rxd(got!)).toMatchObject({ secDone: 1 });
   });
 });
+
+describe('beacon loss (FACTS.md §6.6 BCNFT, §6.12 event 0x13)', () => {
+  it('is reported once the AP stops beaconing while the beacon filter is on', async () => {
+    const t = await associated();
+    const beacon = new Uint8Array(36);
+    beacon[0] = 0x80;
+    beacon.fill(0xff, 4, 10);
+    beacon.set(AP, 10);
+    beacon.set(AP, 16);
+    let on = true;
+    const tick = () => {
+      if (!on) return;
+      t.ap.transmit(beacon, { mode: 'cck', mbps: 1 }, () => {});
+      t.clock.setTimeout(tick, 102.4);
+    };
+    tick();
+    expect(await uni(t.h, 0x02, cat(u32(0), tlv(22, [100, 0, 1, 0])))).toBe(0);
+    const lost = () => t.h.received.some((r) => r.type === 7 && r.data[28] === 0x13);
+    expect(await t.h.until(lost, 3000)).toBe(false);
+    on = false;
+    const off = t.clock.now();
+    expect(await t.h.until(lost, 3000)).toBe(true);
+    const ev = t.h.received.find((r) => r.type === 7 && r.data[28] === 0x13)!;
+    expect([ev.data[29], ev.data[36]]).toEqual([0, 0]);
+    expect(t.clock.now() - off).toBeGreaterThan(102.4);
+    expect(t.h.emu.counters.beaconLoss).toBe(1);
+  });
+});

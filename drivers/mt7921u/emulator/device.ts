@@ -222,6 +222,7 @@ export class EmulatedMt7921u implements UsbTransport {
       channel: (): RadioChannel => this.mcu.radioChannel,
       transmit: (f: Uint8Array, r: RadioRate, done: (acked: boolean) => void) => this.radio.transmit(f, r, done),
       deliverRx: (p: Uint8Array) => this.queueIn(EP_IN_PKT_RX, p),
+      beaconHeard: (f: Uint8Array) => this.mcu.beaconHeard(f),
     };
     this.macTx = new MacTx(macHost);
     this.macRx = new MacRx(macHost);

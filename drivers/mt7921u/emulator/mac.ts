@@ -67,6 +67,8 @@ export interface MacHost {
   /** The channel the radio is on now (home, scan or ROC channel). */
   channel(): RadioChannel;
   transmit(frame: Uint8Array, rate: RadioRate, done: (acked: boolean) => void): void;
+  /** A beacon was received (before filtering): feeds the firmware's beacon-loss watchdog. */
+  beaconHeard(frame: Uint8Array): void;
   /** Queue a packet on EP 0x84. `pkt` has room for the tail padding. */
   deliverRx(pkt: Uint8Array): void;
 }
@@ -305,6 +307,7 @@ export class MacRx {
     const h = this.host;
     const c = h.counters;
     if (!h.firmwareRunning() || frame.length < 10) return false;
+    if (frame[0] === 0x80 && !info.fcsError) h.beaconHeard(frame);
     const d = this.filter(frame, info);
     if (!d.deliver) {
       c.rxFiltered++;

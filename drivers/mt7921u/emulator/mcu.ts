@@ -98,6 +98,9 @@ const EID_GENERIC = 0x01;
 const EID_PATCH_SEM = 0x04;
 const EID_EXT = 0xed;
 const EID_ROC = 0x27;
+const EID_BEACON_LOSS = 0x13;
+const BSS_TLV_BCNFT = 22;
+const BEACON_LOSS_INTERVALS = 10;
 /** Event ids the driver treats as unsolicited: a reply must never carry one (FACTS.md §5.5). */
 const UNSOLICITED_EIDS = new Set([0x13, 0x23, 0x96, 0x0d, 0x0f, 0x27, 0xf0, 0x07]);
 
@@ -106,6 +109,11 @@ const NIC_CAP_MAC_ADDR = 0x07;
 const NIC_CAP_PHY = 0x08;
 const NIC_CAP_6G = 0x18;
 const NIC_CAP_CHIP_CAP = 0x20;
+
+function sameBssid(f: Uint8Array, bssid: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (f[16 + i] !== bssid[i]) return false;
+  return true;
+}
 
 export type McuStage = 'off' | 'rom' | 'booting' | 'ram';
 
@@ -169,6 +177,8 @@ export class Mcu {
   private readonly rocTimer: Timer;
   private readonly rocEndTimer: Timer;
   private pendingRoc: { tlv: Uint8Array; channel: RadioChannel } | null = null;
+  /** Beacon-loss watchdogs of BSSes with the beacon filter (BCNFT) on. */
+  private readonly bcnWatch = new Map<number, Timer>();
 
   constructor(
     private readonly host: McuHost,
@@ -234,6 +244,8 @@ export class Mcu {
     this.rocTimer.cancel();
     this.rocEndTimer.cancel();
     this.pendingRoc = null;
+    for (const t of this.bcnWatch.values()) t.cancel();
+    this.bcnWatch.clear();
     this.scan.cancel();
     this.stage = 'off';
     this.misc = 0; // FACTS §3.4: MISC reads 0 after the reset
@@ -591,6 +603,7 @@ export class Mcu {
           st.channel = r.channel;
           if (!this.scan.running && !st.roc) this.tune(r.channel);
         }
+        if (r.status === UNI_OK) this.watchBeacons(p[0]!);
         return this.uniResult(cmd, r.status);
       }
       case UNI.STA_REC_UPDATE:
@@ -732,6 +745,53 @@ export class Mcu {
       return UNI_OK;
     }
     return UNI_FAIL;
+  }
+
+  /** A beacon was heard (any BSS): re-arms the beacon-loss watchdog of ours. */
+  beaconHeard(f: Uint8Array): void {
+    if (f.length < 22) return;
+    for (const [idx, t] of this.bcnWatch) {
+      const bss = this.state.bsses.get(idx);
+      if (bss && sameBssid(f, bss.bssid)) t.mod(this.beaconLossMs(idx));
+    }
+  }
+
+  /**
+   * With the beacon filter on (BSS_INFO BCNFT, FACTS §6.6) the firmware watches the AP's beacons and reports their
+   * loss with event 0x13 {bss_idx, reason, pad[2]} (§6.12).
+   */
+  private watchBeacons(bssIdx: number): void {
+    const bss = this.state.bsses.get(bssIdx);
+    let t = this.bcnWatch.get(bssIdx);
+    if (!bss?.active || !bss.tlvs.has(BSS_TLV_BCNFT)) {
+      t?.cancel();
+      this.bcnWatch.delete(bssIdx);
+      return;
+    }
+    if (!t) {
+      t = this.host.clock.timer(() => this.beaconLost(bssIdx));
+      this.bcnWatch.set(bssIdx, t);
+    }
+    if (!t.pending) t.mod(this.beaconLossMs(bssIdx));
+  }
+
+  private beaconLossMs(bssIdx: number): number {
+    const bss = this.state.bsses.get(bssIdx);
+    const bcnft = bss?.tlvs.get(BSS_TLV_BCNFT);
+    const interval = (bcnft && bcnft.length >= 2 ? le16(bcnft, 0) : 0) || bss?.bcnInterval || 100;
+    // GUESS: the firmware declares the beacon lost after 10 missed beacon intervals (1 TU = 1.024 ms).
+    return BEACON_LOSS_INTERVALS * interval * 1.024;
+  }
+
+  private beaconLost(bssIdx: number): void {
+    const bss = this.state.bsses.get(bssIdx);
+    if (!bss?.active || this.stage !== 'ram') return;
+    const ev = buildEvent({ eid: EID_BEACON_LOSS, seq: 0 }, 4);
+    ev[EVENT_HDR_LEN] = bssIdx;
+    ev[EVENT_HDR_LEN + 1] = 0; // GUESS: reason 0
+    this.host.counters.beaconLoss++;
+    this.unsolicited(ev);
+    // GUESS: reported once; the watchdog re-arms when a beacon is heard again.
   }
 
   private grantRoc(): undefined {
