@@ -144,7 +144,7 @@ describe('the RAM firmware answers the station driver commands (FACTS.md §6, §
     const h = await bootedHost({ radio });
     const chan = new Uint8Array(76);
     chan.set([36, 42, 2, 2, 3, 0, 0, 0], 0);
-    chan[12] = 1; // 5 GHz
+    chan[10] = 1; // channel_band: 5 GHz (offset 10 of the §6.4 layout)
     expect(await ext(h, 0x4e, chan)).toBeDefined();
     expect(radio.channel).toMatchObject({ band: '5g', number: 36, width: 80 });
     const dom = cat(Uint8Array.of(0x55, 0x53, 0, 0, 0, 3, 3, 0, 1, 0, 0, 0), Uint8Array.of(6, 0, 0, 0, 0, 0, 0, 0));

@@ -478,9 +478,10 @@ export class Mcu {
         return this.ack(cmd);
       case EXT.CHANNEL_SWITCH:
       case EXT.SET_RX_PATH: {
-        // §6.4: 76 bytes. GUESS: the firmware needs all of them.
+        // §6.4: 76 bytes {control_ch, center_ch, bw, tx_streams, rx_streams, switch_reason, band_idx, center_ch2,
+        // cac_case le16, channel_band (offset 10), ...}. GUESS: the firmware needs all of them.
         if (p.length < 76) return this.malformed('chan-info-short');
-        const band = CHAN_BAND[p[12]!];
+        const band = CHAN_BAND[p[10]!];
         if (!band || p[0] === 0) return this.malformed('chan-info-channel');
         st.channel = { band, number: p[0]!, width: cbwToWidth(p[2]!) };
         // GUESS: a channel change during a scan or ROC takes effect when it ends.
