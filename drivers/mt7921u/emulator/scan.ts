@@ -72,7 +72,8 @@ export function parseScanRequest(p: Uint8Array): ScanRequest | string {
     bssIdx: p[1]!,
     active: p[2] === 1,
     ssids,
-    wildcard: (p[3]! & 0x05) !== 0 || ssids.length === 0,
+    // ssid_type BIT0 wildcard, BIT2 specified + wildcard, unless ssid_type_ext BIT0 says specified only (§6.11).
+    wildcard: ssids.length === 0 || (p[3]! & 0x01) !== 0 || ((p[3]! & 0x04) !== 0 && (p[1185]! & 0x01) === 0),
     probeReqNum: Math.max(1, p[5]!),
     randomMac: scanFunc & 1 ? p.slice(1116, 1122) : null,
     bssid: p.slice(1110, 1116),
