@@ -369,49 +369,67 @@ export class MacRx {
     const c = h.counters;
     const st = h.state;
     const fc = frameControl(frame);
+    const type = fcType(fc);
     const hl = headerLength(frame);
     const sta = frame.length >= 16 ? st.staByAddr(frame, 10) : undefined;
-    const wcid = sta ? sta.wcid : WCID_UNKNOWN;
-    let dw1 = wcid & 0x3ff;
-    let body = frame;
+    let dw1 = (sta ? sta.wcid : WCID_UNKNOWN) & 0x3ff;
+    let key: KeyEntry | null = null;
     let pn = -1;
-    let keyId = 0;
-    if (fc & FC_PROTECTED && hl > 0 && (fcType(fc) === FC_TYPE_DATA || fcType(fc) === FC_TYPE_MGMT)) {
-      const res = this.decrypt(frame, hl, sta);
-      dw1 |= res.flags;
-      keyId = res.keyId;
-      if (res.plain) {
-        body = res.plain;
-        pn = res.pn;
-      }
+    if (fc & FC_PROTECTED && hl > 0 && (type === FC_TYPE_DATA || type === FC_TYPE_MGMT)) {
+      const plan = this.secPlan(frame, hl, sta);
+      dw1 |= plan.flags;
+      key = plan.key;
+      pn = plan.pn;
     }
     if (info.fcsError) dw1 |= DW1_FCS_ERR;
     // Header translation (§7.3 HDR_TRANS): per station when the WTBL allows it and MDP DCR0 enables it.
-    const decrypted = (dw1 & DW1_SEC_DONE) !== 0 || (fc & FC_PROTECTED) === 0;
-    let eth: Uint8Array | null = null;
-    if (
-      decrypted &&
-      sta?.hdrTrans &&
+    const trans =
+      type === FC_TYPE_DATA &&
+      sta?.hdrTrans != null &&
       !sta.hdrTrans.noRxTrans &&
-      h.regs.bits(R.MDP_DCR0, MDP_DCR0_RX_HDR_TRANS_EN) &&
-      fcType(fc) === FC_TYPE_DATA
-    ) {
-      eth = toEthernet(body, hl);
+      h.regs.bits(R.MDP_DCR0, MDP_DCR0_RX_HDR_TRANS_EN);
+    let body = frame;
+    // Decrypt straight into the RX packet, except when the plaintext is needed first (header translation).
+    let inPlace = false;
+    if (key) {
+      if (trans) {
+        const tmp = new Uint8Array(frame.length - CCMP_HDR_LEN - CCMP_MIC_LEN);
+        dw1 |= this.decryptInto(key, frame, hl, pn, tmp, 0) ? DW1_SEC_DONE : DW1_ICV_ERR;
+        if (dw1 & DW1_SEC_DONE) {
+          tmp.set(frame.subarray(0, hl));
+          body = tmp;
+        }
+      } else inPlace = true;
     }
+    const eth = trans && (dw1 & DW1_SEC_DONE || !(fc & FC_PROTECTED)) ? toEthernet(body, hl) : null;
     const g1 = pn >= 0;
     const g4 = eth !== null;
     const g5 = h.regs.bits(R.DMA_DCR0, DMA_DCR0_RXD_G5_EN);
     const groupsLen = (g4 ? 16 : 0) + (g1 ? 16 : 0) + 8 + 8 + (g5 ? 72 : 0);
-    const payload = eth ?? body;
     // GUESS: HDR_OFFSET = 1 (2 pad bytes before the header) when the 802.11 header is not a multiple of 4, so the
     // frame body is 4-byte aligned; 0 for translated frames.
     const pad = !g4 && hl % 4 === 2 ? 1 : 0;
-    const len = 24 + groupsLen + pad * 2 + payload.length;
-    const p = allocRxPacket(len, PKT_TYPE_NORMAL);
+    const payloadOff = 24 + groupsLen + pad * 2;
+    const maxLen = payloadOff + (eth ?? body).length;
+    const p = allocRxPacket(maxLen, PKT_TYPE_NORMAL);
+    let payloadLen: number;
+    if (eth) {
+      p.set(eth, payloadOff);
+      payloadLen = eth.length;
+    } else if (inPlace && this.decryptInto(key!, frame, hl, pn, p, payloadOff + hl)) {
+      // Header kept as received (Protected bit still set), IV and MIC stripped.
+      p.set(frame.subarray(0, hl), payloadOff);
+      payloadLen = frame.length - CCMP_HDR_LEN - CCMP_MIC_LEN;
+      dw1 |= DW1_SEC_DONE;
+    } else {
+      if (inPlace) dw1 |= DW1_ICV_ERR;
+      p.set(body, payloadOff);
+      payloadLen = body.length;
+    }
+    const len = payloadOff + payloadLen;
+    putLe32(p, 0, rxDw0(len, PKT_TYPE_NORMAL));
     dw1 |= DW1_GROUP_2 | DW1_GROUP_3 | (g1 ? DW1_GROUP_1 : 0) | (g4 ? DW1_GROUP_4 : 0) | (g5 ? DW1_GROUP_5 : 0);
-    dw1 |= (keyId & 3) << 21;
     putLe32(p, 4, dw1 >>> 0);
-    const type = fcType(fc);
     let dw2 = ((hl / 2) & 0x1f) << 8; // GUESS: header length in 2-byte units (the field is 5 bits wide)
     dw2 |= pad << 14;
     if (g4) dw2 |= 1 << 13;
@@ -444,56 +462,51 @@ export class MacRx {
     // Two chains (nss 2, antenna mask 0x3); chains 2 and 3 do not exist on this chip.
     putLe32(p, o + 4, rcpi | (rcpi << 8));
     o += 8;
-    if (g5) {
-      putLe32(p, o + 24, rcpi | (rcpi << 8)); // §7.3: the driver takes RCPI from group 5's 7th DW
-      o += 72;
-    }
-    o += pad * 2;
-    p.set(payload, o);
+    if (g5) putLe32(p, o + 24, rcpi | (rcpi << 8)); // §7.3: the driver takes RCPI from group 5's 7th DW
     c.rxFrames++;
-    c.rxBytes += payload.length;
-    h.deliverRx(p);
+    c.rxBytes += payloadLen;
+    h.deliverRx(len === maxLen ? p : p.subarray(0, len + rxTailPadding(len)));
+  }
+
+  private decryptInto(key: KeyEntry, f: Uint8Array, hl: number, pn: number, out: Uint8Array, off: number): boolean {
+    const plain = ccmpDecrypt(key.key, f, hl, pn, f.subarray(hl + CCMP_HDR_LEN));
+    const ok = plain !== null;
+    if (plain) {
+      out.set(plain, off);
+      this.host.counters.rxDecrypted++;
+    }
+    // GUESS: on a MIC failure the frame is passed up still encrypted, with ICV error set and no SEC_DONE.
+    else this.host.counters.rxIcvErrors++;
+    return ok;
   }
 
   /**
-   * Hardware CCMP decryption. SEC_MODE, KEY_ID and the result flags: SEC_DONE on success (IV and MIC stripped),
-   * ICV error on a MIC failure, CM when the installed key is not CCMP, CLM when the frame is too short for IV+MIC.
-   * No key for the frame: delivered as it came (SEC_MODE 0), for software decryption.
+   * Hardware CCMP (§7.3): SEC_MODE and KEY_ID, the key to decrypt with and the PN; or the CM flag when the installed
+   * key is not CCMP, CLM when the frame is too short for IV + MIC. No key for the frame: SEC_MODE 0, delivered as it
+   * came for software decryption. Success (SEC_DONE) or a MIC failure (ICV error) is decided when decrypting.
    */
-  private decrypt(
+  private secPlan(
     f: Uint8Array,
     hl: number,
     sta: StaRecord | undefined,
-  ): { flags: number; keyId: number; plain: Uint8Array | null; pn: number } {
+  ): { flags: number; key: KeyEntry | null; pn: number } {
     const c = this.host.counters;
-    const none = { flags: 0, keyId: 0, plain: null, pn: -1 };
+    const none = { flags: 0, key: null, pn: -1 };
     if (f.length < hl + 4) return none;
     const keyId = f[hl + 3]! >> 6;
-    const group = isGroupAddr(f, 4);
-    const key = group ? this.groupKey(keyId, sta) : sta?.keys.get(keyId);
+    const key = isGroupAddr(f, 4) ? this.groupKey(keyId, sta) : sta?.keys.get(keyId);
     if (!key) return none;
+    const flags = (SEC_MODE_CCMP << 16) | ((keyId & 3) << 21);
     // GUESS: a key of another cipher, or a frame without ExtIV, is a cipher mismatch (CM).
-    if (key.cipher !== CIPHER.AES_CCMP || (f[hl + 3]! & 0x20) === 0) {
+    if (key.cipher !== CIPHER.AES_CCMP || key.key.length !== 16 || (f[hl + 3]! & 0x20) === 0) {
       c.rxCipherMismatch++;
-      return { flags: (SEC_MODE_CCMP << 16) | DW1_CM, keyId, plain: null, pn: -1 };
+      return { flags: flags | DW1_CM, key: null, pn: -1 };
     }
     if (f.length < hl + CCMP_HDR_LEN + CCMP_MIC_LEN) {
       c.rxCipherMismatch++;
-      return { flags: (SEC_MODE_CCMP << 16) | DW1_CLM, keyId, plain: null, pn: -1 };
+      return { flags: flags | DW1_CLM, key: null, pn: -1 };
     }
-    const pn = readCcmpPn(f, hl);
-    const dec = ccmpDecrypt(key.key, f, hl, pn, f.subarray(hl + CCMP_HDR_LEN));
-    if (!dec) {
-      c.rxIcvErrors++;
-      // GUESS: on a MIC failure the frame is passed up still encrypted, with ICV error set and no SEC_DONE.
-      return { flags: (SEC_MODE_CCMP << 16) | DW1_ICV_ERR, keyId, plain: null, pn: -1 };
-    }
-    c.rxDecrypted++;
-    // Header kept as received (Protected bit still set), IV and MIC stripped.
-    const plain = new Uint8Array(hl + dec.length);
-    plain.set(f.subarray(0, hl));
-    plain.set(dec, hl);
-    return { flags: (SEC_MODE_CCMP << 16) | DW1_SEC_DONE, keyId, plain, pn };
+    return { flags, key, pn: readCcmpPn(f, hl) };
   }
 
   /** Group key `keyId` of the BSS the transmitter belongs to (installed on the interface's own wcid). */

@@ -72,6 +72,8 @@ export class TestRadio implements EmulatorRadio {
   private rx: RadioReceiver | null = null;
   /** Everything this radio has transmitted, with its rate (for tests). */
   readonly sent: Array<{ frame: Uint8Array; rate: RadioRate; channel: RadioChannel }> = [];
+  /** Keep a copy of every transmitted frame in `sent` (turn off for long runs). */
+  keepSent = true;
   readonly tunes: RadioChannel[] = [];
 
   constructor(
@@ -85,8 +87,9 @@ export class TestRadio implements EmulatorRadio {
   }
 
   transmit(frame: Uint8Array, rate: RadioRate, done: (acked: boolean) => void): void {
-    this.sent.push({ frame: frame.slice(), rate, channel: { ...this.channel } });
-    this.air.carry(this, frame.slice(), rate, done);
+    const copy = frame.slice(); // the sender may reuse its buffer once transmit returns
+    if (this.keepSent) this.sent.push({ frame: copy, rate, channel: { ...this.channel } });
+    this.air.carry(this, copy, rate, done);
   }
 
   setReceiver(rx: RadioReceiver | null): void {
