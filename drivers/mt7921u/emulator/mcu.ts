@@ -8,6 +8,7 @@
  * statuses), silence otherwise. Every choice FACTS.md does not dictate is marked GUESS.
  */
 import type { Clock, Timer } from '../../../netstack/core/clock.ts';
+import { logger } from '../../../netstack/core/log.ts';
 import type { EmulatorCounters } from './counters.ts';
 import type { FaultInjector } from './faults.ts';
 import { FirmwareDownload } from './fwdl.ts';
@@ -29,6 +30,8 @@ import {
   putLe16,
   putLe32,
 } from './wire.ts';
+
+const log = logger('mt7921u-emu:mcu');
 
 /** Base command ids (FACTS.md §6). */
 const CMD = {
@@ -235,6 +238,7 @@ export class Mcu {
   /** WF_SUBSYS_RST BIT0 set (asserted) or cleared. */
   wfsysReset(asserted: boolean): undefined {
     if (!asserted) return;
+    log('WFSYS reset');
     this.host.counters.wfsysResets++;
     this.epoch++;
     this.queue.length = 0;
@@ -257,6 +261,7 @@ export class Mcu {
 
   private booted(): undefined {
     if (this.stage !== 'booting') return;
+    log('RAM firmware running');
     this.stage = 'ram';
     this.misc = (this.misc & ~MISC_FW_STATE_MASK) | 0x3; // FACTS §8: [1:0] = 3 after FW_START
     this.host.counters.fwBoots++;
@@ -307,6 +312,17 @@ export class Mcu {
 
   private processNext(): undefined {
     const q = this.queue.shift();
+    if (q && log.enabled) {
+      const c = q.cmd;
+      log(
+        '%s cmd 0x%s%s seq %d, %d bytes',
+        this.stage,
+        c.cid.toString(16),
+        c.uni ? ' (uni)' : c.extCid ? `/0x${c.extCid.toString(16)}` : '',
+        c.seq,
+        c.payload.length,
+      );
+    }
     if (q && q.epoch === this.epoch) {
       if (this.host.faults.mcuHung) {
         this.host.counters.mcuIgnored++;
@@ -366,6 +382,7 @@ export class Mcu {
   }
 
   private malformed(reason: string): undefined {
+    log('malformed: %s', reason);
     this.host.counters.mcuMalformed++;
     this.host.counters.drop(reason);
   }
