@@ -10,19 +10,11 @@ import { VirtualClock } from '../../../netstack/core/clock.ts';
 import { sharedPath } from '../../../test/support/shared.ts';
 import { writeCcmpHeader, ccmpEncrypt } from './ccmp.ts';
 import { TestAir } from './radio.ts';
-import { bootedHost, download, legacyCommand, TestHost, uniCommand, usbFrame } from './test-host.ts';
+import { bootedHost, download, legacyCommand, TestHost, tlv, uniCommand, usbFrame } from './test-host.ts';
 
 const AP = Uint8Array.of(0x02, 0x11, 0x22, 0x33, 0x44, 0x55);
 const ME = Uint8Array.of(0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee);
 const KEY = new Uint8Array(16).fill(0x33);
-
-function tlv(tag: number, body: ArrayLike<number>): Uint8Array {
-  const b = new Uint8Array(4 + body.length);
-  b[0] = tag;
-  b[2] = b.length;
-  b.set(body, 4);
-  return b;
-}
 
 async function associated() {
   const clock = new VirtualClock();

@@ -5,10 +5,12 @@ import { ccmpDecrypt, ccmpEncrypt, readCcmpPn, writeCcmpHeader } from './ccmp.ts
 import { type RadioRate, TestAir, type TestRadio } from './radio.ts';
 import {
   bootedHost,
+  cat,
   le32,
   legacyCommand,
   type Received,
   type TestHost,
+  tlv,
   u32,
   uniCommand,
   usbFrame,
@@ -26,24 +28,6 @@ async function uni(h: TestHost, cid: number, payload: Uint8Array): Promise<numbe
   await h.send(0x08, uniCommand(cid, seq, payload));
   const ev = await h.event(seq, 100);
   return ev ? le32(ev.data, 40) : -1;
-}
-
-function tlv(tag: number, body: ArrayLike<number>): Uint8Array {
-  const b = new Uint8Array(4 + body.length);
-  b[0] = tag;
-  b[2] = b.length;
-  b.set(body, 4);
-  return b;
-}
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function key(keyId: number, k: Uint8Array): Uint8Array {

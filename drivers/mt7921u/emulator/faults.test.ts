@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsbError } from '../transport.ts';
 import {
   bootedHost,
   download,
   le32,
   legacyCommand,
   MISC,
+  outcome,
+  quiet,
   syntheticFirmware,
   TestHost,
   u32,
@@ -14,29 +15,15 @@ import {
   usbFrame,
 } from './test-host.ts';
 
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
-async function code(h: TestHost, p: Promise<unknown>): Promise<string> {
-  try {
-    await h.run(p);
-    return 'ok';
-  } catch (e) {
-    return e instanceof UsbError ? e.code : String(e);
-  }
-}
-
 const regRead = (seq: number) => legacyCommand({ cid: 0xc0, ce: true, setQuery: 0, seq, payload: u32(0x70010200, 0) });
 
 describe('fault injection', () => {
   it('a stalled endpoint rejects transfers with stall until the halt is cleared by a port reset', async () => {
     const h = await bootedHost();
     h.emu.faults.stall(0x08);
-    expect(await code(h, h.emu.bulkOut(0x08, regRead(1)))).toBe('stall');
-    expect(await code(h, h.emu.bulkOut(0x08, regRead(2)))).toBe('stall');
-    expect(await code(h, h.emu.bulkOut(0x04, usbFrame(new Uint8Array(80))))).toBe('ok');
+    expect(await outcome(h, h.emu.bulkOut(0x08, regRead(1)))).toBe('stall');
+    expect(await outcome(h, h.emu.bulkOut(0x08, regRead(2)))).toBe('stall');
+    expect(await outcome(h, h.emu.bulkOut(0x04, usbFrame(new Uint8Array(80))))).toBe('ok');
     await h.run(h.emu.reset());
     h.startReading();
     await h.send(0x08, regRead(3));
@@ -47,8 +34,8 @@ describe('fault injection', () => {
     const h = await bootedHost();
     const r = quiet(h.emu.bulkIn(0x84, 4096));
     h.emu.faults.stall(0x84);
-    expect(await code(h, r)).toBe('stall');
-    expect(await code(h, h.emu.bulkIn(0x84, 4096))).toBe('stall');
+    expect(await outcome(h, r)).toBe('stall');
+    expect(await outcome(h, h.emu.bulkIn(0x84, 4096))).toBe('stall');
   });
 
   it('a short OUT transfer delivers only a prefix: the chip drops it as bad framing and keeps working', async () => {
@@ -107,7 +94,7 @@ describe('fault injection', () => {
     expect(removed).toEqual(['nodev']);
     expect(h.readErrors.length).toBe(8);
     expect(h.readErrors.every((e) => e.code === 'nodev')).toBe(true);
-    expect(await code(h, h.emu.controlIn({ requestType: 0xdf, request: 0x63, value: 0x7c06, index: 0xf0 }, 4))).toBe(
+    expect(await outcome(h, h.emu.controlIn({ requestType: 0xdf, request: 0x63, value: 0x7c06, index: 0xf0 }, 4))).toBe(
       'nodev',
     );
     expect(h.emu.download.totalReceived).toBeGreaterThanOrEqual(6000);
@@ -224,7 +211,7 @@ describe('random bytes never throw out of the emulator and never wedge it', () =
         fc.integer({ min: 0, max: 600 }),
         async (rt, rq, value, index, len) => {
           const setup = { requestType: rt, request: rq, value, index };
-          const r = await code(
+          const r = await outcome(
             h,
             rt & 0x80 ? h.emu.controlIn(setup, len) : h.emu.controlOut(setup, new Uint8Array(len)),
           );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestAir } from './radio.ts';
-import { bootedHost, le16, le32, legacyCommand, type TestHost, u32, uniCommand } from './test-host.ts';
+import { bootedHost, cat, le16, le32, legacyCommand, type TestHost, tlv, u32, uniCommand } from './test-host.ts';
 
 let seqNo = 0;
 const nextSeq = () => (seqNo = (seqNo % 15) + 1);
@@ -23,27 +23,6 @@ async function uni(h: TestHost, cid: number, payload: Uint8Array) {
   const ev = await h.event(seq, 200);
   return ev ? { cid: ev.data[36]!, status: le32(ev.data, 40), eid: ev.data[28]!, option: ev.data[30]! } : undefined;
 }
-
-/** TLV {tag le16, len le16 (incl. header), body} */
-function tlv(tag: number, body: number[] | Uint8Array): Uint8Array {
-  const b = new Uint8Array(4 + body.length);
-  b[0] = tag & 0xff;
-  b[1] = tag >> 8;
-  b[2] = b.length & 0xff;
-  b[3] = b.length >> 8;
-  b.set(body, 4);
-  return b;
-}
-
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 const AP = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
 const ME = [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee];

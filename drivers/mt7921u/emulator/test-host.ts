@@ -4,7 +4,7 @@
  * waits for has arrived. Used by the emulator's own tests only.
  */
 import { VirtualClock } from '../../../netstack/core/clock.ts';
-import type { UsbError } from '../transport.ts';
+import { UsbError } from '../transport.ts';
 import { EmulatedMt7921u, type EmulatorOptions } from './device.ts';
 
 export const MISC = 0x7c0600f0;
@@ -77,6 +77,43 @@ export function u32(...words: number[]): Uint8Array {
     dv.setUint32(i * 4, w >>> 0, true);
   });
   return b;
+}
+
+/** A TLV {tag le16, len le16 (including the 4-byte header), body} as the UNI commands use (FACTS.md §6.5–§6.10). */
+export function tlv(tag: number, body: ArrayLike<number>): Uint8Array {
+  const b = new Uint8Array(4 + body.length);
+  b[0] = tag & 0xff;
+  b[1] = tag >> 8;
+  b[2] = b.length & 0xff;
+  b[3] = b.length >> 8;
+  b.set(body, 4);
+  return b;
+}
+
+export function cat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Mark a promise as handled now (it may reject before the test looks at it). */
+export function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+/** Runs `p` to completion on the host's clock; 'ok' or the UsbError code it failed with. */
+export async function outcome(h: TestHost, p: Promise<unknown>): Promise<string> {
+  try {
+    await h.run(p);
+    return 'ok';
+  } catch (e) {
+    return e instanceof UsbError ? e.code : String(e);
+  }
 }
 
 export interface Received {

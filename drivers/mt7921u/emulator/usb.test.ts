@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../netstack/core/clock.ts';
-import { UsbError } from '../transport.ts';
 import { EmulatedMt7921u } from './device.ts';
-import { legacyCommand, MISC, TestHost, u32 } from './test-host.ts';
+import { legacyCommand, MISC, outcome, quiet, TestHost, u32 } from './test-host.ts';
 
 const setup = (requestType: number, request: number, addr: number) => ({
   requestType,
@@ -10,21 +9,6 @@ const setup = (requestType: number, request: number, addr: number) => ({
   value: addr >>> 16,
   index: addr & 0xffff,
 });
-
-/** Mark a promise as handled now (it may reject before the test looks at it). */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
-async function code(h: TestHost, p: Promise<unknown>): Promise<string> {
-  try {
-    await h.run(p);
-    return 'ok';
-  } catch (e) {
-    return e instanceof UsbError ? e.code : String(e);
-  }
-}
 
 describe('USB identity (FACTS.md §1)', () => {
   it('is 0e8d:7961 with interface 3 ff/ff/ff and its nine endpoints in descriptor order', () => {
@@ -91,14 +75,14 @@ describe('vendor requests (FACTS.md §2)', () => {
 
   it('stalls wrong request types, lengths and codes', async () => {
     const h = new TestHost();
-    expect(await code(h, h.emu.controlIn(setup(0xc0, 0x63, 0x70010200), 516))).toBe('stall'); // > EP0 MPS
-    expect(await code(h, h.emu.controlIn(setup(0xdf, 0x63, 0x70010200), 8))).toBe('stall');
-    expect(await code(h, h.emu.controlIn(setup(0xc0, 0x63, 0x70010200), 6))).toBe('stall');
-    expect(await code(h, h.emu.controlIn(setup(0x80, 0x06, 0x0100), 18))).toBe('stall');
-    expect(await code(h, h.emu.controlIn(setup(0xdf, 0x47, 0x70010200), 4))).toBe('stall');
-    expect(await code(h, h.emu.controlOut(setup(0x5f, 0x66, 0x820e4000), u32(1).subarray(0, 3)))).toBe('stall');
-    expect(await code(h, h.emu.controlOut(setup(0x40, 0x66, 0x820e4000), u32(1)))).toBe('stall');
-    expect(await code(h, h.emu.controlOut({ requestType: 0x5f, request: 0x04, value: 0, index: 0 }, null))).toBe(
+    expect(await outcome(h, h.emu.controlIn(setup(0xc0, 0x63, 0x70010200), 516))).toBe('stall'); // > EP0 MPS
+    expect(await outcome(h, h.emu.controlIn(setup(0xdf, 0x63, 0x70010200), 8))).toBe('stall');
+    expect(await outcome(h, h.emu.controlIn(setup(0xc0, 0x63, 0x70010200), 6))).toBe('stall');
+    expect(await outcome(h, h.emu.controlIn(setup(0x80, 0x06, 0x0100), 18))).toBe('stall');
+    expect(await outcome(h, h.emu.controlIn(setup(0xdf, 0x47, 0x70010200), 4))).toBe('stall');
+    expect(await outcome(h, h.emu.controlOut(setup(0x5f, 0x66, 0x820e4000), u32(1).subarray(0, 3)))).toBe('stall');
+    expect(await outcome(h, h.emu.controlOut(setup(0x40, 0x66, 0x820e4000), u32(1)))).toBe('stall');
+    expect(await outcome(h, h.emu.controlOut({ requestType: 0x5f, request: 0x04, value: 0, index: 0 }, null))).toBe(
       'stall',
     );
     expect(h.emu.counters.controlStalls).toBe(8);
@@ -108,7 +92,7 @@ describe('vendor requests (FACTS.md §2)', () => {
     const h = new TestHost();
     expect((await h.uhwRr(0x74000a20)) & (1 << 22)).not.toBe(0);
     expect(await h.rr(0x74000a20)).toBe(0); // not through READ_EXT
-    expect(await code(h, h.emu.controlIn(setup(0xde, 0x01, 0x70010200), 4))).toBe('stall');
+    expect(await outcome(h, h.emu.controlIn(setup(0xde, 0x01, 0x70010200), 4))).toBe('stall');
     await h.uhwWr(0x74011890, 0x3f0);
     expect(await h.uhwRr(0x74011890)).toBe(0x3f0);
   });
@@ -167,13 +151,13 @@ describe('bulk pipes', () => {
     const h = new TestHost({ start: 'warm' });
     const small = h.emu.bulkIn(0x84, 16);
     await h.send(0x08, legacyCommand({ cid: 0xc0, ce: true, setQuery: 0, seq: 1, payload: u32(0x70010200, 0) }));
-    expect(await code(h, small)).toBe('proto');
+    expect(await outcome(h, small)).toBe('proto');
     expect(h.emu.counters.inOverflows).toBe(1);
   });
 
   it('a read with a timeout rejects with timeout and leaves the queue intact', async () => {
     const h = new TestHost({ start: 'warm' });
-    expect(await code(h, h.emu.bulkIn(0x84, 4096, 50))).toBe('timeout');
+    expect(await outcome(h, h.emu.bulkIn(0x84, 4096, 50))).toBe('timeout');
     const next = h.emu.bulkIn(0x84, 4096);
     await h.send(0x08, legacyCommand({ cid: 0xc0, ce: true, setQuery: 0, seq: 4, payload: u32(0x70010200, 0) }));
     expect((await h.run(next))[29]).toBe(4);
@@ -183,25 +167,25 @@ describe('bulk pipes', () => {
     const h = new TestHost({ start: 'warm' });
     const a = quiet(h.emu.bulkIn(0x84, 4096));
     h.emu.cancelIn(0x84);
-    expect(await code(h, a)).toBe('cancelled');
+    expect(await outcome(h, a)).toBe('cancelled');
     const b = quiet(h.emu.bulkIn(0x85, 4096));
     await h.run(h.emu.reset());
-    expect(await code(h, b)).toBe('cancelled');
+    expect(await outcome(h, b)).toBe('cancelled');
     expect((await h.rr(MISC)) & 3).toBe(3); // the firmware survives a port reset
     const removed: string[] = [];
     h.emu.onRemoved((e) => removed.push(e.code));
     const c = quiet(h.emu.bulkIn(0x84, 4096));
     await h.emu.close();
-    expect(await code(h, c)).toBe('nodev');
-    expect(await code(h, h.emu.bulkOut(0x08, new Uint8Array(8)))).toBe('nodev');
+    expect(await outcome(h, c)).toBe('nodev');
+    expect(await outcome(h, h.emu.bulkOut(0x08, new Uint8Array(8)))).toBe('nodev');
     expect(removed).toEqual(['nodev']);
     expect(h.emu.removed).toBe(true);
   });
 
   it('refuses endpoints that are not on the Wi-Fi interface', async () => {
     const h = new TestHost();
-    expect(await code(h, h.emu.bulkOut(0x02, new Uint8Array(8)))).toBe('io');
-    expect(await code(h, h.emu.bulkIn(0x81, 64))).toBe('io');
+    expect(await outcome(h, h.emu.bulkOut(0x02, new Uint8Array(8)))).toBe('io');
+    expect(await outcome(h, h.emu.bulkIn(0x81, 64))).toBe('io');
   });
 
   it('takes nothing from the host before DMA init enables UDMA TX', async () => {
