@@ -43,6 +43,8 @@ export class EmulatorCounters {
   txStatusReports = 0;
   txAcked = 0;
   txNoAck = 0;
+  /** Retransmissions after a missing ACK. */
+  txRetries = 0;
   rxFrames = 0;
   rxBytes = 0;
   /** Frames heard on the air but not delivered (address filter, MAC off, RX filter). */

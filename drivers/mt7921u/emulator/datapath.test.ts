@@ -314,9 +314,25 @@ describe('TX: frames from the host go on the air; TX status comes back as type 0
     f.set(OTHER, 4);
     await t.h.send(0x04, txd(f, { q: 1, wcid: 0, pid: 9 }));
     expect(await txs()).toMatchObject({ acked: false, pid: 9 });
+    // REM_TX_COUNT 15: the MAC tried 15 times, retransmissions with the Retry bit.
+    expect(heard.length).toBe(15);
+    expect(heard.slice(1).every((x) => (x[1]! & 0x08) !== 0)).toBe(true);
+    expect(heard[0]![1]! & 0x08).toBe(0);
+    expect(t.h.emu.counters.txRetries).toBe(14);
     await t.h.send(0x04, txd(toAp(payload), { q: 1, wcid: 1 }));
     expect(await txs()).toBeUndefined();
-    expect(heard.length).toBe(2);
+    expect(heard.length).toBe(16);
+  });
+
+  it('retransmits until acknowledged: lost frames are retried and the TXS says acked', async () => {
+    let drop = 3;
+    t.ap.setReceiver((f) => {
+      heard.push(f.slice());
+      return drop-- <= 0;
+    });
+    await t.h.send(0x04, txd(toAp(payload), { q: 1, wcid: 1, pid: 4 }));
+    expect(await txs()).toMatchObject({ acked: true, pid: 4 });
+    expect(heard.length).toBe(4);
   });
 
   it('encrypts with CCMP when PROTECT_FRAME is set; the PN advances', async () => {

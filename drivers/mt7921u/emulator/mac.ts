@@ -11,6 +11,7 @@ import {
   FC_FROMDS,
   FC_MOREFRAG,
   FC_PROTECTED,
+  FC_RETRY,
   FC_TODS,
   FC_TYPE_CTRL,
   FC_TYPE_DATA,
@@ -145,13 +146,35 @@ export class MacTx {
     const wantStatus = (dw5 & (1 << 10)) !== 0;
     const pid = dw5 & 0xff;
     const tid = (dw1 >>> 20) & 7;
+    const noAck = (dw3 & 1) !== 0 || isGroupAddr(frame, 4);
+    // GUESS: REM_TX_COUNT (DW3 [15:11]) is the number of transmissions the MAC makes before giving up; frames sent
+    // without an ACK expected (NO_ACK, group addressed) go once and count as delivered.
+    const attempts = noAck ? 1 : Math.max(1, (dw3 >>> 11) & 0x1f);
     c.txFrames++;
     c.txBytes += frame.length;
-    const sentFrame = frame;
-    this.host.transmit(frame, rate, (acked) => {
-      if (acked) c.txAcked++;
+    this.attempt(frame, rate, attempts, (acked, tries) => {
+      if (acked || noAck) c.txAcked++;
       else c.txNoAck++;
-      if (wantStatus) this.txStatus(sentFrame, rate, fixed, acked, wcid, pid, tid);
+      c.txRetries += tries - 1;
+      if (wantStatus) this.txStatus(frame, rate, fixed, acked || noAck, wcid, pid, tid);
+    });
+  }
+
+  /** Transmit, retrying without an ACK up to `left` times in all; retransmissions carry the Retry bit. */
+  private attempt(
+    frame: Uint8Array,
+    rate: RadioRate,
+    left: number,
+    done: (acked: boolean, tries: number) => void,
+    tries = 1,
+  ): undefined {
+    this.host.transmit(frame, rate, (acked) => {
+      if (acked || left <= 1) return done(acked, tries);
+      if (tries === 1) {
+        frame = frame.slice();
+        frame[1] = frame[1]! | (FC_RETRY >> 8);
+      }
+      this.attempt(frame, rate, left - 1, done, tries + 1);
     });
   }
 
