@@ -166,6 +166,22 @@ describe('firmware download', () => {
     expect(await h.until(() => h.emu.mcu.running, 1500)).toBe(true);
   });
 
+  it("after a WFSYS reset the ROM takes a download without a new POWER_ON (Linux's init-reset retry)", async () => {
+    const fw = syntheticFirmware();
+    const h = await romReady({ firmware: fw });
+    await download(h, fw.patch, fw.ram);
+    await h.until(() => h.emu.mcu.running, 1500);
+    await h.wfsysReset();
+    expect(await h.rr(MISC)).toBe(0);
+    await h.dmaInit(false);
+    await h.send(0x08, legacyCommand({ cid: 0x04, seq: 9, payload: u32(1) })); // NIC_POWER_CTRL
+    await h.advance(5);
+    expect((await h.rr(MISC)) & 7).toBe(1);
+    const r = await download(h, fw.patch, fw.ram);
+    expect(r).toMatchObject({ sem: 1, start: 0 });
+    expect(await h.until(() => h.emu.mcu.running, 1500)).toBe(true);
+  });
+
   it('can be configured to lose the patch on reset', async () => {
     const fw = syntheticFirmware();
     const h = await romReady({ firmware: fw, patchSurvivesReset: false });

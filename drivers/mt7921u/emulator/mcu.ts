@@ -173,6 +173,8 @@ export class Mcu {
   radioChannel: RadioChannel = { band: '2g', number: 1, width: 20 };
 
   private epoch = 0;
+  /** WF_SUBSYS_RST BIT0 is held set. */
+  private resetHeld = false;
   private readonly queue: Queued[] = [];
   private readonly cmdTimer: Timer;
   private readonly bootTimer: Timer;
@@ -216,12 +218,14 @@ export class Mcu {
 
   /** The POWER_ON vendor request. */
   powerOn(): undefined {
-    if (this.stage !== 'off' || this.powerTimer.pending) return;
+    if (this.stage === 'ram' || this.stage === 'booting' || this.misc & MISC_FW_PWR_ON || this.powerTimer.pending) {
+      return;
+    }
     this.powerTimer.mod(this.opts.timing.powerOnMs);
   }
 
   private poweredOn(): undefined {
-    if (this.stage !== 'off') return;
+    if (this.stage !== 'off' && this.stage !== 'rom') return;
     this.stage = 'rom';
     // FACTS §4.6/§8: POWER_ON ⇒ MISC = BIT0, i.e. FW_STATE [2:0] = 1 (FW_DOWNLOAD) as the patch download requires.
     this.misc = MISC_FW_PWR_ON;
@@ -235,10 +239,21 @@ export class Mcu {
     this.state.macEnabled = [true, false];
   }
 
-  /** WF_SUBSYS_RST BIT0 set (asserted) or cleared. */
+  /**
+   * WF_SUBSYS_RST BIT0 set (asserted) or cleared. While asserted the MCU is held in reset; once released it runs its
+   * ROM again with MISC reading 0 (FACTS §3.4).
+   */
+  // GUESS: after the reset the ROM accepts download commands without a new POWER_ON: Linux's init-reset path
+  // (WFSYS reset, then the next download attempt) sends none, so the real ROM must be running. Only a cold start
+  // needs POWER_ON.
   wfsysReset(asserted: boolean): undefined {
-    if (!asserted) return;
+    if (!asserted) {
+      if (this.stage === 'off' && this.resetHeld) this.stage = 'rom';
+      this.resetHeld = false;
+      return;
+    }
     log('WFSYS reset');
+    this.resetHeld = true;
     this.host.counters.wfsysResets++;
     this.epoch++;
     this.queue.length = 0;
