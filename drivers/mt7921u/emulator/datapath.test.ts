@@ -103,11 +103,14 @@ function protect(f: Uint8Array, hl: number, k: Uint8Array, keyId: number, pn: nu
   return out;
 }
 
+/** One try, ACK expected (the test looks at the acknowledgement itself). */
+const ONCE = { noAck: false, retryLimit: 0 };
+
 const payload = Uint8Array.from([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00, ...Array.from({ length: 40 }, (_, i) => i)]);
 
 async function sendAir(t: { ap: TestRadio; h: TestHost }, f: Uint8Array, rate: RadioRate = { mode: 'ofdm', mbps: 24 }) {
   let acked: boolean | null = null;
-  t.ap.transmit(f, rate, (a) => (acked = a));
+  t.ap.transmit(f, rate, ONCE, (a) => (acked = a));
   const got = await t.h.take((r) => r.type === 2, 50);
   await t.h.until(() => acked !== null, 50);
   return { got, acked };
@@ -386,7 +389,7 @@ describe('random frames on the air', () => {
           const f = junk.slice();
           if (f.length >= 10 && toMe) f.set(ME, 4);
           if (f.length >= 2 && prot) f[1] = f[1]! | 0x40;
-          t.ap.transmit(f, { mode: 'ofdm', mbps: 6 }, () => {});
+          t.ap.transmit(f, { mode: 'ofdm', mbps: 6 }, ONCE, () => {});
           await t.h.advance(1);
         },
       ),
@@ -409,7 +412,7 @@ describe('beacon loss (FACTS.md §6.6 BCNFT, §6.12 event 0x13)', () => {
     let on = true;
     const tick = () => {
       if (!on) return;
-      t.ap.transmit(beacon, { mode: 'cck', mbps: 1 }, () => {});
+      t.ap.transmit(beacon, { mode: 'cck', mbps: 1 }, ONCE, () => {});
       t.clock.setTimeout(tick, 102.4);
     };
     tick();

@@ -36,7 +36,7 @@ import { FaultInjector } from './faults.ts';
 import { type ExpectedRegion, expectedPatchRegions, expectedRamRegions } from './fwimage.ts';
 import { MacRx, MacTx } from './mac.ts';
 import { Mcu, type McuTiming } from './mcu.ts';
-import type { EmulatorRadio, RadioChannel, RadioRate } from './radio.ts';
+import type { EmulatorRadio, RadioChannel, RadioRate, RadioTxDone, RadioTxOptions } from './radio.ts';
 import {
   ChipRegisters,
   HOST_CONFIG_RXEVT_EP4_EN,
@@ -123,12 +123,15 @@ class InEndpoint {
   constructor(readonly address: number) {}
 }
 
+const NO_ACK: RadioTxOptions = { noAck: true, retryLimit: 0 };
+function ignoreTxDone(): void {}
+
 /** A radio that hears nothing and whose frames are never acknowledged. */
 class NoRadio implements EmulatorRadio {
   constructor(private readonly clock: Clock) {}
   tune(): void {}
-  transmit(_f: Uint8Array, _r: RadioRate, done: (acked: boolean) => void): void {
-    this.clock.defer(() => done(false));
+  transmit(_f: Uint8Array, _r: RadioRate, _o: RadioTxOptions, done: RadioTxDone): void {
+    this.clock.defer(() => done(false, 0));
   }
   setReceiver(): void {}
 }
@@ -196,7 +199,7 @@ export class EmulatedMt7921u implements UsbTransport {
         faults: this.faults,
         sendEvent: (p) => this.queueIn(this.eventEndpoint(), p),
         tune: (ch) => this.radio.tune(ch),
-        transmit: (f, r) => this.radio.transmit(f, r, () => {}),
+        transmit: (f, r) => this.radio.transmit(f, r, NO_ACK, ignoreTxDone),
         flushIn: () => {
           for (const e of this.ins.values()) e.fifo.length = 0;
         },
@@ -220,7 +223,8 @@ export class EmulatedMt7921u implements UsbTransport {
       scan: this.mcu.scan,
       firmwareRunning: () => this.mcu.running && !this.faults.mcuHung,
       channel: (): RadioChannel => this.mcu.radioChannel,
-      transmit: (f: Uint8Array, r: RadioRate, done: (acked: boolean) => void) => this.radio.transmit(f, r, done),
+      transmit: (f: Uint8Array, r: RadioRate, o: RadioTxOptions, done: RadioTxDone) =>
+        this.radio.transmit(f, r, o, done),
       deliverRx: (p: Uint8Array) => this.queueIn(EP_IN_PKT_RX, p),
       beaconHeard: (f: Uint8Array) => this.mcu.beaconHeard(f),
     };

@@ -11,7 +11,6 @@ import {
   FC_FROMDS,
   FC_MOREFRAG,
   FC_PROTECTED,
-  FC_RETRY,
   FC_TODS,
   FC_TYPE_CTRL,
   FC_TYPE_DATA,
@@ -28,7 +27,7 @@ import {
   STYPE_PROBE_RESP,
 } from './ieee80211.ts';
 import { decodeTxRate, prxvDw0, rcpiFromDbm, txRateCode } from './rates.ts';
-import type { RadioChannel, RadioRate, RadioRxInfo } from './radio.ts';
+import type { RadioChannel, RadioRate, RadioRxInfo, RadioTxDone, RadioTxOptions } from './radio.ts';
 import { type ChipRegisters, DMA_DCR0_RXD_G5_EN, MDP_DCR0_RX_HDR_TRANS_EN, R } from './regs.ts';
 import { basicRate, type HwScan } from './scan.ts';
 import { CIPHER, type ChipState, type KeyEntry, type StaRecord } from './state.ts';
@@ -67,7 +66,7 @@ export interface MacHost {
   firmwareRunning(): boolean;
   /** The channel the radio is on now (home, scan or ROC channel). */
   channel(): RadioChannel;
-  transmit(frame: Uint8Array, rate: RadioRate, done: (acked: boolean) => void): void;
+  transmit(frame: Uint8Array, rate: RadioRate, opts: RadioTxOptions, done: RadioTxDone): void;
   /** A beacon was received (before filtering): feeds the firmware's beacon-loss watchdog. */
   beaconHeard(frame: Uint8Array): void;
   /** Queue a packet on EP 0x84. `pkt` has room for the tail padding. */
@@ -149,32 +148,17 @@ export class MacTx {
     const noAck = (dw3 & 1) !== 0 || isGroupAddr(frame, 4);
     // GUESS: REM_TX_COUNT (DW3 [15:11]) is the number of transmissions the MAC makes before giving up; frames sent
     // without an ACK expected (NO_ACK, group addressed) go once and count as delivered.
-    const attempts = noAck ? 1 : Math.max(1, (dw3 >>> 11) & 0x1f);
+    const retryLimit = noAck ? 0 : Math.max(1, (dw3 >>> 11) & 0x1f) - 1;
+    // The frame leaves the chip after the OUT transfer completes and the host may reuse its buffer: the MAC's copy.
+    if (frame.buffer === body.buffer) frame = frame.slice();
     c.txFrames++;
     c.txBytes += frame.length;
-    this.attempt(frame, rate, attempts, (acked, tries) => {
+    const sent = frame;
+    this.host.transmit(sent, rate, { noAck, retryLimit }, (acked, retries) => {
       if (acked || noAck) c.txAcked++;
       else c.txNoAck++;
-      c.txRetries += tries - 1;
-      if (wantStatus) this.txStatus(frame, rate, fixed, acked || noAck, wcid, pid, tid);
-    });
-  }
-
-  /** Transmit, retrying without an ACK up to `left` times in all; retransmissions carry the Retry bit. */
-  private attempt(
-    frame: Uint8Array,
-    rate: RadioRate,
-    left: number,
-    done: (acked: boolean, tries: number) => void,
-    tries = 1,
-  ): undefined {
-    this.host.transmit(frame, rate, (acked) => {
-      if (acked || left <= 1) return done(acked, tries);
-      if (tries === 1) {
-        frame = frame.slice();
-        frame[1] = frame[1]! | (FC_RETRY >> 8);
-      }
-      this.attempt(frame, rate, left - 1, done, tries + 1);
+      c.txRetries += retries;
+      if (wantStatus) this.txStatus(sent, rate, fixed, acked || noAck, wcid, pid, tid);
     });
   }
 

@@ -228,11 +228,11 @@ describe('hardware scan (FACTS.md §6.11)', () => {
       return f;
     };
     ap.setReceiver((f) => {
-      if (f[0] === 0x40) ap.transmit(beacon(5), { mode: 'cck', mbps: 1 }, () => {});
+      if (f[0] === 0x40) ap.transmit(beacon(5), { mode: 'cck', mbps: 1 }, { noAck: true, retryLimit: 0 }, () => {});
       return false;
     });
     const tick = () => {
-      ap.transmit(beacon(8), { mode: 'cck', mbps: 1 }, () => {});
+      ap.transmit(beacon(8), { mode: 'cck', mbps: 1 }, { noAck: true, retryLimit: 0 }, () => {});
       clock.setTimeout(tick, 102.4);
     };
     clock.setTimeout(tick, 5);

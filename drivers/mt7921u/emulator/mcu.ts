@@ -150,6 +150,7 @@ export interface McuHost {
   /** Queue an MCU event on the event endpoint (0x85, or 0x84 once EP4 routing is on). */
   sendEvent(pkt: Uint8Array): void;
   tune(ch: RadioChannel): void;
+  /** Send a management frame that expects no ACK (probe requests). */
   transmit(frame: Uint8Array, rate: RadioRate): void;
   /** Drop everything queued toward the host (a WFSYS reset flushes the chip's DMA). */
   flushIn(): void;

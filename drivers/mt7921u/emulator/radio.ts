@@ -36,11 +36,24 @@ export interface RadioRxInfo {
 /** Receives a frame; returns true when this radio acknowledges it (unicast addressed to it and accepted). */
 export type RadioReceiver = (frame: Uint8Array, info: RadioRxInfo) => boolean;
 
+export interface RadioTxOptions {
+  /** Do not wait for an ACK (group-addressed frames never wait). */
+  noAck: boolean;
+  /** Retransmissions after the first try when no ACK comes (each with the Retry bit set). */
+  retryLimit: number;
+}
+
+/** When a transmission ends: acknowledged or not, and how many retransmissions it took. */
+export type RadioTxDone = (acked: boolean, retries: number) => void;
+
 export interface EmulatorRadio {
   /** Move the receiver and transmitter to a channel. */
   tune(channel: RadioChannel): void;
-  /** Send a frame; `done(acked)` is called when the medium knows whether it was acknowledged. */
-  transmit(frame: Uint8Array, rate: RadioRate, done: (acked: boolean) => void): void;
+  /**
+   * Send a frame, retrying as `opts` says; `done` is called once the medium knows the outcome. The frame is
+   * borrowed until then (the radio sets the Retry bit in place on retransmissions).
+   */
+  transmit(frame: Uint8Array, rate: RadioRate, opts: RadioTxOptions, done: RadioTxDone): void;
   /** Where received frames go (null: nowhere). */
   setReceiver(rx: RadioReceiver | null): void;
 }
@@ -86,10 +99,8 @@ export class TestRadio implements EmulatorRadio {
     this.tunes.push(this.channel);
   }
 
-  transmit(frame: Uint8Array, rate: RadioRate, done: (acked: boolean) => void): void {
-    const copy = frame.slice(); // the sender may reuse its buffer once transmit returns
-    if (this.keepSent) this.sent.push({ frame: copy, rate, channel: { ...this.channel } });
-    this.air.carry(this, copy, rate, done);
+  transmit(frame: Uint8Array, rate: RadioRate, opts: RadioTxOptions, done: RadioTxDone): void {
+    this.air.carry(this, frame, rate, opts, done);
   }
 
   setReceiver(rx: RadioReceiver | null): void {
@@ -104,8 +115,8 @@ export class TestRadio implements EmulatorRadio {
 
 /**
  * The test medium: a frame sent on a channel reaches every other radio tuned to the same channel after `airtimeMs`.
- * Unicast frames are acknowledged when a receiver accepts them; group-addressed frames count as acknowledged
- * (nobody acknowledges them, and a transmitter does not wait).
+ * Unicast frames are acknowledged when a receiver accepts them, and retried up to the sender's retry limit;
+ * group-addressed and no-ACK frames go once and count as delivered (nobody acknowledges them).
  */
 export class TestAir {
   readonly radios: TestRadio[] = [];
@@ -129,18 +140,30 @@ export class TestAir {
     this.links.set(`${from.name}\u0000${to.name}`, link);
   }
 
-  /** @internal */
-  carry(from: TestRadio, frame: Uint8Array, rate: RadioRate, done: (acked: boolean) => void): void {
+  /** @internal One try now; retries after `airtimeMs` each while unacknowledged and tries are left. */
+  carry(
+    from: TestRadio,
+    frame: Uint8Array,
+    rate: RadioRate,
+    opts: RadioTxOptions,
+    done: RadioTxDone,
+    retries = 0,
+  ): void {
     const channel = { ...from.channel };
+    if (from.keepSent) from.sent.push({ frame: frame.slice(), rate, channel });
+    const group = frame.length >= 5 && (frame[4]! & 1) === 1;
     this.clock.setTimeout(() => {
-      let acked = (frame[4]! & 1) === 1;
+      let acked = false;
       for (const to of this.radios) {
         if (to === from || to.channel.band !== channel.band || to.channel.number !== channel.number) continue;
         const link = this.links.get(`${from.name}\u0000${to.name}`) ?? this.defaultLink;
         if (link.loss && this.random() < link.loss) continue;
         if (to.deliver(frame, { channel, rssiDbm: link.rssiDbm, snrDb: link.snrDb, rate })) acked = true;
       }
-      done(acked);
+      if (group || opts.noAck) return done(true, 0);
+      if (acked || retries >= opts.retryLimit) return done(acked, retries);
+      if (frame.length >= 2) frame[1] = frame[1]! | 0x08; // Retry
+      this.carry(from, frame, rate, opts, done, retries + 1);
     }, this.airtimeMs);
   }
 }
