@@ -30,9 +30,9 @@ async function uni(h: TestHost, cid: number, payload: Uint8Array): Promise<numbe
   return ev ? le32(ev.data, 40) : -1;
 }
 
-function key(keyId: number, k: Uint8Array): Uint8Array {
+function key(keyId: number, k: Uint8Array, cipher = 5): Uint8Array {
   const b = new Uint8Array(40);
-  b.set([0, 1, 0, 0, 5, 36, keyId, 16], 0);
+  b.set([0, 1, 0, 0, cipher, 36, keyId, 16], 0);
   b.set(k, 8);
   return tlv(17, b);
 }
@@ -224,6 +224,14 @@ describe('RX: frames heard on the air reach the host as RXD type 2 (FACTS.md §7
     const f = protect(fromAp(ME, payload), 24, PTK, 2, 9);
     const x = rxd((await sendAir(t, f)).got!);
     expect(x).toMatchObject({ secMode: 0, secDone: 0 });
+    expect(x.frame).toEqual(f);
+  });
+
+  it('a key of a cipher the engine does not do (GCMP) gives SEC_MODE 11 with CM, undecrypted', async () => {
+    expect(await uni(t.h, 0x03, staRec(1, key(2, PTK, 7)))).toBe(0);
+    const f = protect(fromAp(ME, payload), 24, PTK, 2, 9);
+    const x = rxd((await sendAir(t, f)).got!);
+    expect(x).toMatchObject({ secMode: 11, cm: 1, secDone: 0, keyId: 2 });
     expect(x.frame).toEqual(f);
   });
 

@@ -294,7 +294,8 @@ const DW1_CLM = 1 << 24;
 const DW1_ICV_ERR = 1 << 25;
 const DW1_FCS_ERR = 1 << 27;
 const DW1_SEC_DONE = 1 << 31;
-const SEC_MODE_CCMP = 4;
+/** RXD SEC_MODE (§7.3) by KEY_V2 cipher id (§6.8). */
+const SEC_MODE_BY_CIPHER: Record<number, number> = { 1: 1, 2: 5, 3: 7, 4: 2, 5: 4, 6: 10, 7: 11, 8: 12, 9: 8, 10: 6 };
 
 /** CH_FREQ of RXD DW3 (§7.3): the channel number, 6 GHz channels as (ch − 1) / 4 + 181. */
 export function chFreqCode(ch: RadioChannel): number {
@@ -503,8 +504,9 @@ export class MacRx {
     const keyId = f[hl + 3]! >> 6;
     const key = isGroupAddr(f, 4) ? this.groupKey(keyId, sta) : sta?.keys.get(keyId);
     if (!key) return none;
-    const flags = (SEC_MODE_CCMP << 16) | ((keyId & 3) << 21);
-    // GUESS: a key of another cipher, or a frame without ExtIV, is a cipher mismatch (CM).
+    const flags = ((SEC_MODE_BY_CIPHER[key.cipher] ?? 0) << 16) | ((keyId & 3) << 21);
+    // GUESS/limitation: only CCMP-128 is decrypted; a key of another cipher, or a CCMP key and a frame without ExtIV,
+    // gives the frame undecrypted with CM (cipher mismatch).
     if (key.cipher !== CIPHER.AES_CCMP || key.key.length !== 16 || (f[hl + 3]! & 0x20) === 0) {
       c.rxCipherMismatch++;
       return { flags: flags | DW1_CM, key: null, pn: -1 };
