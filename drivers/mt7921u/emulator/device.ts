@@ -541,6 +541,7 @@ export class EmulatedMt7921u implements UsbTransport {
     if (!this.registers.bits(R.UDMA_WLCFG_0, WLCFG0_RX_EN)) return;
     while (e.reads.length > 0 && e.fifo.length > 0) {
       const rd = e.reads.shift()!;
+      rd.timer?.cancel();
       const pkt = e.fifo.shift()!;
       const len = (pkt[0]! | (pkt[1]! << 8)) & 0xffff;
       let out = pkt;
