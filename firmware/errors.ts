@@ -28,8 +28,10 @@ export type FirmwareProblem =
   | 'wrong-chip'
   /** The file is neither a ROM patch nor RAM code. */
   | 'unknown-format'
-  /** The file could not be found or read. */
-  | 'not-found';
+  /** The images for a chip are not installed. */
+  | 'not-found'
+  /** A file named by a person could not be read. */
+  | 'unreadable';
 
 const HINTS: Record<FirmwareProblem, string> = {
   truncated: 'the file is cut short: download or reinstall it (package linux-firmware)',
@@ -45,6 +47,7 @@ const HINTS: Record<FirmwareProblem, string> = {
   'wrong-chip': 'use the image named for your chip (WIFI_MT7961_patch_mcu_1_2_hdr.bin / WIFI_RAM_CODE_MT7961_1.bin)',
   'unknown-format': 'give a ROM patch (*_patch_mcu_*_hdr.bin) or RAM code (WIFI_RAM_CODE_*.bin)',
   'not-found': 'install linux-firmware or set AIRSTACK_FIRMWARE_DIR to a folder holding the images',
+  unreadable: 'check the path and its permissions',
 };
 
 export class FirmwareError extends Error {
@@ -57,7 +60,7 @@ export class FirmwareError extends Error {
     /** What exactly is wrong, with the values involved. */
     readonly detail: string,
   ) {
-    super(`${file}: ${field}: ${detail} (${HINTS[problem]})`);
+    super(`${file}: ${field}: ${problem.replaceAll('-', ' ')}: ${detail}; ${HINTS[problem]}`);
     this.name = 'FirmwareError';
   }
 }

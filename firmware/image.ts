@@ -40,7 +40,7 @@ export async function readFirmwareFile(
           : code === 'EACCES'
             ? 'permission denied'
             : (err as Error).message;
-    throw new FirmwareError(path, 'file', 'not-found', `cannot read it: ${why}`);
+    throw new FirmwareError(path, 'file', 'unreadable', `cannot read it: ${why}`);
   }
   return parseFirmware(buf, { ...opts, file: path });
 }

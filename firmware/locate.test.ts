@@ -69,6 +69,7 @@ describe('reading images', () => {
     expect(err).toBeInstanceOf(FirmwareError);
     expect((err as FirmwareError).file).toBe(missing);
     expect((err as FirmwareError).message).toContain('no such file');
+    expect((err as FirmwareError).problem).toBe('unreadable');
     const dir = await readFirmwareFile(root).catch((e: unknown) => e);
     expect((dir as FirmwareError).message).toContain('is a directory');
   });

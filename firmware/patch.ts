@@ -99,17 +99,6 @@ export function parsePatch(buf: Uint8Array, opts: ParseOptions = {}): RomPatch {
   const dv = dataView(buf);
   const buildDate = readText(buf, 0, 16, file, 'build_date');
   const platform = readText(buf, 16, 4, file, 'platform');
-  if (opts.chip !== undefined) {
-    const want = chipFirmware(opts.chip)?.patchPlatform ?? null;
-    if (want !== null && platform !== want) {
-      throw new FirmwareError(
-        file,
-        'platform',
-        'wrong-chip',
-        `"${platform}" is not the platform of chip ${opts.chip.toString(16)} ("${want}")`,
-      );
-    }
-  }
   const nRegion = dv.getUint32(44);
   const desc = {
     patchVer: dv.getUint32(32),
@@ -156,6 +145,18 @@ export function parsePatch(buf: Uint8Array, opts: ParseOptions = {}): RomPatch {
     downloadBytes += s.len;
   }
 
+  // The chip last: a damaged file should be reported as damaged, not as another chip's.
+  if (opts.chip !== undefined) {
+    const want = chipFirmware(opts.chip)?.patchPlatform ?? null;
+    if (want !== null && platform !== want) {
+      throw new FirmwareError(
+        file,
+        'platform',
+        'wrong-chip',
+        `"${platform}" is not the platform of chip ${opts.chip.toString(16)} ("${want}")`,
+      );
+    }
+  }
   return {
     kind: 'patch',
     file,

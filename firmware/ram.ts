@@ -135,17 +135,6 @@ export function parseRamCode(buf: Uint8Array, opts: ParseOptions = {}): RamCode 
   const dv = dataView(buf);
   const t = buf.length - RAM_TRAILER_SIZE;
   const chipId = buf[t]!;
-  if (opts.chip !== undefined) {
-    const want = chipFirmware(opts.chip)?.ramChipId ?? null;
-    if (want !== null && chipId !== want) {
-      throw new FirmwareError(
-        file,
-        'chip_id',
-        'wrong-chip',
-        `0x${chipId.toString(16)} is not the RAM code chip id of chip ${opts.chip.toString(16)} (0x${want.toString(16)})`,
-      );
-    }
-  }
   const nRegion = buf[t + 2]!;
   const fwVer = readText(buf, t + 7, 10, file, 'fw_ver');
   const buildDate = readText(buf, t + 17, 15, file, 'build_date');
@@ -197,6 +186,18 @@ export function parseRamCode(buf: Uint8Array, opts: ParseOptions = {}): RamCode 
   }
 
   const { filler, releaseInfo, padding } = parseReleaseInfo(buf, dv, offset, descStart, file);
+  // The chip last: a damaged file should be reported as damaged, not as another chip's.
+  if (opts.chip !== undefined) {
+    const want = chipFirmware(opts.chip)?.ramChipId ?? null;
+    if (want !== null && chipId !== want) {
+      throw new FirmwareError(
+        file,
+        'chip_id',
+        'wrong-chip',
+        `0x${chipId.toString(16)} is not the RAM code chip id of chip ${opts.chip.toString(16)} (0x${want.toString(16)})`,
+      );
+    }
+  }
   const feature = releaseInfo?.feature ?? null;
   return {
     kind: 'ram',
