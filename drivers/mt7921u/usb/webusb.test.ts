@@ -12,7 +12,7 @@ async function open(opts: { maxInFlight?: number } = {}) {
   const clock = new VirtualClock();
   const dev = new FakeUsbDevice();
   const usb = new FakeWebUsb([dev]);
-  const t = await openDevice(dev, { clock, usb, detachKernelDriver: true, ...opts });
+  const t = await openDevice(dev, { clock, usb, reset: true, detachKernelDriver: true, ...opts });
   return { clock, dev, usb, t };
 }
 

@@ -391,7 +391,11 @@ export interface OpenDeviceOptions {
   clock: Clock;
   /** The WebUSB object, to follow its 'disconnect' event. */
   usb?: WebUsbLike;
-  /** USB port reset before claiming, as mt7921u_probe does (default true). */
+  /**
+   * USB port reset before claiming, as mt7921u_probe does. Default: on Linux, where usbfs keeps the handle valid
+   * across a reset that does not change the descriptors.
+   * GUESS: elsewhere (macOS re-enumerates on reset) the handle would not survive it, so it is skipped by default.
+   */
   reset?: boolean;
   /** Detach a kernel driver bound to the interface (Linux; default: on Linux). */
   detachKernelDriver?: boolean;
@@ -422,7 +426,7 @@ export async function openDevice(dev: NativeUsbDevice, opts: OpenDeviceOptions):
   await step('open', () => dev.open(), access);
   let claimed = -1;
   try {
-    if (opts.reset ?? true) await step('USB reset', () => dev.reset());
+    if (opts.reset ?? process.platform === 'linux') await step('USB reset', () => dev.reset());
     if (!dev.configuration) await step('select configuration 1', () => dev.selectConfiguration(1));
     if (!dev.configuration) throw new DongleSetupError(`${id}: the device has no active configuration`);
     const wifi = selectWifiInterface(dev.configuration);
