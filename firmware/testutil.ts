@@ -18,3 +18,14 @@ export function mutate(buf: Uint8Array, edit: (dv: DataView, bytes: Uint8Array) 
   edit(new DataView(copy.buffer, copy.byteOffset, copy.byteLength), copy);
   return copy;
 }
+
+/** A checker that lets `parse` succeed or throw FirmwareError, and rethrows anything else (for fast-check). */
+export function onlyFirmwareErrors(parse: (b: Uint8Array) => unknown): (b: Uint8Array) => void {
+  return (b) => {
+    try {
+      parse(b);
+    } catch (err) {
+      if (!(err instanceof FirmwareError)) throw err;
+    }
+  };
+}

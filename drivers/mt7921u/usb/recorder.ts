@@ -6,7 +6,17 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../../../netstack/core/clock.ts';
 import { type ControlSetup, UsbError, type UsbTransport } from '../transport.ts';
-import { TRACE_VERSION, type TraceRecord, type TraceStatus, hex, toHex, traceSetup } from './trace.ts';
+import {
+  TRACE_VERSION,
+  type TraceRecord,
+  type TraceStatus,
+  type TraceTransfer,
+  hex,
+  toHex,
+  traceSetup,
+} from './trace.ts';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface TraceSink {
   write(line: string): void;
@@ -58,70 +68,25 @@ export class UsbRecorder implements UsbTransport {
     return this.inner.removed;
   }
 
-  async controlIn(setup: ControlSetup, length: number, timeoutMs?: number): Promise<Uint8Array> {
-    const seq = ++this.seq;
-    const t0 = this.clock.now();
-    const base = { type: 'control', seq, dir: 'in', t0, setup: traceSetup(setup, length), timeoutMs } as const;
-    try {
-      const data = await this.inner.controlIn(setup, length, timeoutMs);
-      this.emit({ ...base, t: this.clock.now(), status: 'ok', data: toHex(data) });
-      return data;
-    } catch (err) {
-      throw this.failed(err, base);
-    }
+  controlIn(setup: ControlSetup, length: number, timeoutMs?: number): Promise<Uint8Array> {
+    const base = { type: 'control', dir: 'in', setup: traceSetup(setup, length), timeoutMs } as const;
+    return this.track(base, () => this.inner.controlIn(setup, length, timeoutMs), toHex);
   }
 
-  async controlOut(setup: ControlSetup, data: Uint8Array | null, timeoutMs?: number): Promise<void> {
-    const seq = ++this.seq;
-    const t0 = this.clock.now();
-    const hexData = data ? toHex(data) : '';
-    const base = {
-      type: 'control',
-      seq,
-      dir: 'out',
-      t0,
-      setup: traceSetup(setup, data?.length ?? 0),
-      timeoutMs,
-      data: hexData,
-    } as const;
-    try {
-      await this.inner.controlOut(setup, data, timeoutMs);
-      this.emit({ ...base, t: this.clock.now(), status: 'ok' });
-    } catch (err) {
-      throw this.failed(err, base);
-    }
+  controlOut(setup: ControlSetup, data: Uint8Array | null, timeoutMs?: number): Promise<void> {
+    const setupRec = traceSetup(setup, data?.length ?? 0);
+    const base = { type: 'control', dir: 'out', setup: setupRec, timeoutMs, data: data ? toHex(data) : '' } as const;
+    return this.track(base, () => this.inner.controlOut(setup, data, timeoutMs));
   }
 
-  async bulkOut(ep: number, data: Uint8Array, timeoutMs?: number): Promise<void> {
-    const seq = ++this.seq;
-    const base = {
-      type: 'bulk',
-      seq,
-      dir: 'out',
-      ep: hex(ep),
-      t0: this.clock.now(),
-      len: data.length,
-      timeoutMs,
-      data: toHex(data),
-    } as const;
-    try {
-      await this.inner.bulkOut(ep, data, timeoutMs);
-      this.emit({ ...base, t: this.clock.now(), status: 'ok' });
-    } catch (err) {
-      throw this.failed(err, base);
-    }
+  bulkOut(ep: number, data: Uint8Array, timeoutMs?: number): Promise<void> {
+    const base = { type: 'bulk', dir: 'out', ep: hex(ep), len: data.length, timeoutMs, data: toHex(data) } as const;
+    return this.track(base, () => this.inner.bulkOut(ep, data, timeoutMs));
   }
 
-  async bulkIn(ep: number, length: number, timeoutMs?: number): Promise<Uint8Array> {
-    const seq = ++this.seq;
-    const base = { type: 'bulk', seq, dir: 'in', ep: hex(ep), t0: this.clock.now(), len: length, timeoutMs } as const;
-    try {
-      const data = await this.inner.bulkIn(ep, length, timeoutMs);
-      this.emit({ ...base, t: this.clock.now(), status: 'ok', data: toHex(data) });
-      return data;
-    } catch (err) {
-      throw this.failed(err, base);
-    }
+  bulkIn(ep: number, length: number, timeoutMs?: number): Promise<Uint8Array> {
+    const base = { type: 'bulk', dir: 'in', ep: hex(ep), len: length, timeoutMs } as const;
+    return this.track(base, () => this.inner.bulkIn(ep, length, timeoutMs), toHex);
   }
 
   cancelIn(ep?: number): void {
@@ -129,14 +94,8 @@ export class UsbRecorder implements UsbTransport {
     this.inner.cancelIn(ep);
   }
 
-  async reset(): Promise<void> {
-    const base = { type: 'reset', seq: ++this.seq, t0: this.clock.now() } as const;
-    try {
-      await this.inner.reset();
-      this.emit({ ...base, t: this.clock.now(), status: 'ok' });
-    } catch (err) {
-      throw this.failed(err, base);
-    }
+  reset(): Promise<void> {
+    return this.track({ type: 'reset' } as const, () => this.inner.reset());
   }
 
   async close(): Promise<void> {
@@ -149,10 +108,23 @@ export class UsbRecorder implements UsbTransport {
     return this.inner.onRemoved(listener);
   }
 
-  private failed(err: unknown, base: Omit<Extract<TraceRecord, { seq: number }>, 't' | 'status'>): unknown {
-    const status: TraceStatus = err instanceof UsbError ? err.code : 'io';
-    this.emit({ ...base, t: this.clock.now(), status, error: (err as Error)?.message ?? String(err) } as TraceRecord);
-    return err;
+  /** Number the transfer at submission, run it, and write its line when it completes (with IN data if any). */
+  private async track<T>(
+    base: DistributiveOmit<TraceTransfer, 'seq' | 't0' | 't' | 'status'>,
+    op: () => Promise<T>,
+    dataOf?: (v: T) => string,
+  ): Promise<T> {
+    const head = { ...base, seq: ++this.seq, t0: this.clock.now() };
+    try {
+      const v = await op();
+      this.emit({ ...head, t: this.clock.now(), status: 'ok', ...(dataOf ? { data: dataOf(v) } : {}) } as TraceRecord);
+      return v;
+    } catch (err) {
+      const status: TraceStatus = err instanceof UsbError ? err.code : 'io';
+      const error = (err as Error)?.message ?? String(err);
+      this.emit({ ...head, t: this.clock.now(), status, error } as TraceRecord);
+      throw err;
+    }
   }
 
   private emit(rec: TraceRecord): void {
