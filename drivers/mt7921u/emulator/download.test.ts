@@ -150,12 +150,18 @@ describe('firmware download', () => {
     expect(h.emu.counters.fwScatterBytes).toBe(92032 + 363536 + 272400 + 15376 + 54480);
   });
 
-  it('answers PATCH_IS_DL (1) after a WFSYS reset once the patch is applied, and the RAM download still works', async () => {
+  /** Boot the synthetic images, then WFSYS-reset the chip. */
+  async function bootedThenReset(opts = {}) {
     const fw = syntheticFirmware();
-    const h = await romReady({ firmware: fw });
+    const h = await romReady({ firmware: fw, ...opts });
     await download(h, fw.patch, fw.ram);
     await h.until(() => h.emu.mcu.running, 1500);
     await h.wfsysReset();
+    return { h, fw };
+  }
+
+  it('answers PATCH_IS_DL (1) after a WFSYS reset once the patch is applied, and the RAM download still works', async () => {
+    const { h, fw } = await bootedThenReset();
     expect(await h.rr(MISC)).toBe(0);
     expect((await h.uhwRr(0x74000a20)) & (1 << 22)).not.toBe(0);
     await h.powerOnAndWait();
@@ -167,11 +173,7 @@ describe('firmware download', () => {
   });
 
   it("after a WFSYS reset the ROM takes a download without a new POWER_ON (Linux's init-reset retry)", async () => {
-    const fw = syntheticFirmware();
-    const h = await romReady({ firmware: fw });
-    await download(h, fw.patch, fw.ram);
-    await h.until(() => h.emu.mcu.running, 1500);
-    await h.wfsysReset();
+    const { h, fw } = await bootedThenReset();
     expect(await h.rr(MISC)).toBe(0);
     await h.dmaInit(false);
     await h.send(0x08, legacyCommand({ cid: 0x04, seq: 9, payload: u32(1) })); // NIC_POWER_CTRL
@@ -183,11 +185,7 @@ describe('firmware download', () => {
   });
 
   it('can be configured to lose the patch on reset', async () => {
-    const fw = syntheticFirmware();
-    const h = await romReady({ firmware: fw, patchSurvivesReset: false });
-    await download(h, fw.patch, fw.ram);
-    await h.until(() => h.emu.mcu.running, 1500);
-    await h.wfsysReset();
+    const { h, fw } = await bootedThenReset({ patchSurvivesReset: false });
     await h.powerOnAndWait();
     await h.dmaInit(false);
     expect((await download(h, fw.patch, fw.ram)).sem).toBe(2);
