@@ -265,3 +265,10 @@ export const MT_WTBLOFF_TOP_RSCR_RCPI_PARAM = GENMASK(25, 24);
 export const MT792X_WTBL_SIZE = 20;
 /** Maximum RX length programmed into MDP and DMA (§3.5). */
 export const MT_RX_MAX_LEN = 1536;
+
+/** MIB/AGG counters read (to clear) by mt792x_mac_reset_counters. */
+export const MT_MIB_SDR9 = (b: number): number => MT_WF_MIB_BASE(b) + 0x02c;
+export const MT_MIB_SDR36 = (b: number): number => MT_WF_MIB_BASE(b) + 0x054;
+export const MT_MIB_SDR37 = (b: number): number => MT_WF_MIB_BASE(b) + 0x058;
+export const MT_TX_AGG_CNT = (b: number, n: number): number => MT_WF_MIB_BASE(b) + 0x7dc + (n << 2);
+export const MT_TX_AGG_CNT2 = (b: number, n: number): number => MT_WF_MIB_BASE(b) + 0x7ec + (n << 2);

@@ -112,6 +112,18 @@ export class Mt7921uRxReader {
     return this.ring.length - this.ringHead;
   }
 
+  /** Read from other IN endpoints ([PKT_RX, CMD_RESP]); only while stopped. */
+  setInEndpoints(inEps: readonly [number, number]): void {
+    if (this.running) throw new Error('setInEndpoints while the reader runs');
+    this.inFlight.clear();
+    this.onRing.clear();
+    for (const ep of [inEps[1], inEps[0]]) {
+      this.inFlight.set(ep, 0);
+      this.onRing.set(ep, 0);
+      this.stats.completions[ep] ??= 0;
+    }
+  }
+
   /** Post the reads (mt76u_submit_rx_buffers): the MCU queue (0x85) first, then MAIN (0x84). */
   start(): void {
     if (this.running) return;

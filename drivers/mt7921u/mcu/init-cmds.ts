@@ -242,3 +242,8 @@ export function thermalCtrlPayload(band: number, ctrlId = 0, action = 0): Buffer
 export function psProfilePayload(bssIdx: number, psState: number): Buffer {
   return Buffer.from([bssIdx, psState]);
 }
+
+/** WF_RF_PIN_CTRL (EXT 0xbd): {action, value}; waited only when action ≠ 0. */
+export function wfRfPinCtrlPayload(action: number): Buffer {
+  return Buffer.from([action, 0]);
+}

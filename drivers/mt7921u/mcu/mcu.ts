@@ -130,11 +130,21 @@ export class Mt7921Mcu {
   };
   timeoutMs: number;
   private msgSeq = 0;
+  private cmdEp: number;
+  private scatterEp: number;
   private tail: Promise<void> = Promise.resolve();
   private waiter: Waiter | null = null;
 
   constructor(private readonly opts: McuOptions) {
     this.timeoutMs = opts.timeoutMs ?? MT7921U_MCU_TIMEOUT_MS;
+    this.cmdEp = opts.cmdEp;
+    this.scatterEp = opts.scatterEp;
+  }
+
+  /** Use other endpoints (a device whose descriptor order differs from the reference dongle). */
+  setEndpoints(cmdEp: number, scatterEp: number): void {
+    this.cmdEp = cmdEp;
+    this.scatterEp = scatterEp;
   }
 
   /** The sequence number the next command will use (for tests and traces). */
@@ -175,7 +185,7 @@ export class Mt7921Mcu {
       this.nextSeq();
       const xfer = buildScatterTransfer(data);
       try {
-        await this.opts.bulkOut(this.opts.scatterEp, xfer);
+        await this.opts.bulkOut(this.scatterEp, xfer);
       } catch (e) {
         this.stats.sendErrors++;
         throw new McuSendError(MCU_CMD(McuCmdId.FW_SCATTER), e);
@@ -242,7 +252,7 @@ export class Mt7921Mcu {
     if (log.enabled) log('send %s seq %d len %d%s', cmdName(cmd), seq, payload?.length ?? 0, wait ? '' : ' (no wait)');
     if (!wait) {
       try {
-        await this.opts.bulkOut(this.opts.cmdEp, xfer);
+        await this.opts.bulkOut(this.cmdEp, xfer);
       } catch (e) {
         this.stats.sendErrors++;
         throw new McuSendError(cmd, e);
@@ -255,7 +265,7 @@ export class Mt7921Mcu {
     });
     const w = this.waiter!;
     try {
-      await this.opts.bulkOut(this.opts.cmdEp, xfer);
+      await this.opts.bulkOut(this.cmdEp, xfer);
     } catch (e) {
       this.stats.sendErrors++;
       if (this.waiter === w) {
