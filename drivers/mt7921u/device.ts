@@ -42,6 +42,7 @@ import {
   wfRfPinCtrlPayload,
 } from './mcu/init-cmds.ts';
 import { type McuTimeoutError, Mt7921Mcu } from './mcu/mcu.ts';
+import { Mt7921McuOps } from './mcu-ops.ts';
 import { Mt7921RxDispatch } from './queue-rx.ts';
 import {
   MT_MIB_SDR9,
@@ -103,6 +104,8 @@ export class Mt7921uDevice {
   readonly rx: Mt7921uRxReader;
   readonly dispatch: Mt7921RxDispatch;
   readonly events: McuEventRouter;
+  /** The MCU operations the mac80211 ops use. */
+  readonly ops: Mt7921McuOps;
   readonly txStats: TxStats = { queued: 0, completed: 0, errors: 0, rejected: 0, busy: 0 };
   state: DeviceState = 'new';
   chip: ChipInfo | null = null;
@@ -132,11 +135,13 @@ export class Mt7921uDevice {
       onTimeout: (e) => this.mcuTimeout(e),
     });
     this.events = new McuEventRouter(opts.events ?? {});
-    const prevTxDone = this.events.handlers.txDone;
-    this.events.handlers.txDone = (ev) => {
-      prevTxDone?.(ev);
-      opts.onTxStatus?.(ev.txs);
-    };
+    this.events.listen({ txDone: (ev) => opts.onTxStatus?.(ev.txs) });
+    this.ops = new Mt7921McuOps({
+      mcu: this.mcu,
+      events: this.events,
+      clock: opts.clock,
+      antennaMask: () => this.antennaMask,
+    });
     this.dispatch = new Mt7921RxDispatch({
       mcuResponse: (ev) => this.mcu.rxEvent(ev),
       mcuUnsolicited: (ev) => this.events.unsolicited(ev),

@@ -128,11 +128,33 @@ export interface McuEventStats {
   unhandled: number;
 }
 
-/** Routes unsolicited events by eid to the handlers. */
+type HandlerArgs<K extends keyof McuEventHandlers> = Parameters<NonNullable<McuEventHandlers[K]>>;
+
+/** Routes unsolicited events by eid to every registered handler set. */
 export class McuEventRouter {
   readonly stats: McuEventStats = { handled: {}, malformed: 0, unhandled: 0 };
 
-  constructor(public handlers: McuEventHandlers = {}) {}
+  private readonly listeners: McuEventHandlers[] = [];
+
+  constructor(handlers: McuEventHandlers = {}) {
+    this.listeners.push(handlers);
+  }
+
+  /** Add a handler set; returns a function that removes it. */
+  listen(h: McuEventHandlers): () => void {
+    this.listeners.push(h);
+    return () => {
+      const i = this.listeners.indexOf(h);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private emit<K extends keyof McuEventHandlers>(name: K, ...args: HandlerArgs<K>): void {
+    for (const l of this.listeners) {
+      const f = l[name] as ((...a: HandlerArgs<K>) => void) | undefined;
+      f?.(...args);
+    }
+  }
 
   private count(name: string): void {
     this.stats.handled[name] = (this.stats.handled[name] ?? 0) + 1;
@@ -146,7 +168,6 @@ export class McuEventRouter {
   /** A legacy unsolicited event (mt7921_mcu_rx_unsolicited_event). */
   unsolicited(ev: McuEvent): void {
     const p = mcuEventPayload(ev);
-    const h = this.handlers;
     switch (ev.eid) {
       case McuEventId.BSS_BEACON_LOSS: {
         const e = parseBeaconLoss(p);
@@ -155,7 +176,7 @@ export class McuEventRouter {
           return;
         }
         this.count('beaconLoss');
-        h.beaconLoss?.(e);
+        this.emit('beaconLoss', e);
         return;
       }
       case McuEventId.SCHED_SCAN_DONE:
@@ -166,7 +187,7 @@ export class McuEventRouter {
           return;
         }
         this.count('scanDone');
-        h.scanDone?.(e, ev.eid === McuEventId.SCHED_SCAN_DONE);
+        this.emit('scanDone', e, ev.eid === McuEventId.SCHED_SCAN_DONE);
         return;
       }
       case McuEventId.DBG_MSG: {
@@ -177,12 +198,12 @@ export class McuEventRouter {
         }
         this.count('fwLog');
         if (e.text !== null) log('fw: %s', e.text);
-        h.fwLog?.(e);
+        this.emit('fwLog', e);
         return;
       }
       case McuEventId.COREDUMP:
         this.count('coredump');
-        h.coredump?.(p);
+        this.emit('coredump', p);
         return;
       case McuEventId.LP_INFO:
         if (p.length < 1) {
@@ -190,7 +211,7 @@ export class McuEventRouter {
           return;
         }
         this.count('lpInfo');
-        h.lpInfo?.(p[0]!);
+        this.emit('lpInfo', p[0]!);
         return;
       case McuEventId.TX_DONE: {
         const e = parseTxDone(p);
@@ -199,7 +220,7 @@ export class McuEventRouter {
           return;
         }
         this.count('txDone');
-        h.txDone?.(e);
+        this.emit('txDone', e);
         return;
       }
       case McuEventId.RSSI_NOTIFY: {
@@ -209,7 +230,7 @@ export class McuEventRouter {
           return;
         }
         this.count('rssiNotify');
-        h.rssiNotify?.(e);
+        this.emit('rssiNotify', e);
         return;
       }
       default:
@@ -230,6 +251,6 @@ export class McuEventRouter {
       return;
     }
     this.count('rocGrant');
-    this.handlers.rocGrant?.(g);
+    this.emit('rocGrant', g);
   }
 }

@@ -162,6 +162,9 @@ export interface BssBasic {
   dtimPeriod: number;
   band: Band;
   caps?: PhyCaps;
+  /** Override the phymode / nonht_basic_phy fields (the add-device record leaves both 0). */
+  phyMode?: number;
+  nonHtBasicPhy?: number;
 }
 
 const BASIC_LEN = 32;
@@ -180,9 +183,9 @@ function basicTlv(w: McuWriter, vif: VifSlots, b: BssBasic): void {
     .u16(t + 20, b.wcid)
     .u16(t + 22, b.beaconInterval)
     .u8(t + 24, b.dtimPeriod)
-    .u8(t + 25, phyMode(b.band, caps))
+    .u8(t + 25, b.phyMode ?? phyMode(b.band, caps))
     .u16(t + 26, b.wcid)
-    .u16(t + 28, phyTypeV2(b.band, caps))
+    .u16(t + 28, b.nonHtBasicPhy ?? phyTypeV2(b.band, caps))
     .u8(t + 30, b.band === '6g' ? PHY_MODE_AX_6G : 0)
     .u8(t + 31, vif.linkIdx ?? 0);
 }
