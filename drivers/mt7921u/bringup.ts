@@ -28,6 +28,7 @@ import {
   MT_HW_REV,
   MT_SWDEF_MODE,
   MT_SWDEF_NORMAL_MODE,
+  MT_TOP_MISC2_FW_PWR_ON,
   MT_UDMA_TX_QSEL,
 } from './regs.ts';
 
@@ -143,7 +144,33 @@ export async function initHardwareOnce(
   return r;
 }
 
-/** mt792xu_init_reset: stop RX, WFSYS reset, resubmit RX. */
+/** True when `e` or one of its causes carries the USB error code `code` ('stall', 'nodev', ...). */
+export function hasUsbCode(e: unknown, code: string): boolean {
+  for (let x: unknown = e, depth = 0; x && typeof x === 'object' && depth < 8; depth++) {
+    if ((x as { code?: unknown }).code === code) return true;
+    x = (x as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Recovery from a halted endpoint (GUESS: mt76 has no clear-halt path; the transports expose none either): a USB
+ * port reset clears the halt, then the whole probe sequence runs again, since the port reset may have cleared the
+ * chip's USB-side setup.
+ */
+export async function reprobe(ctx: BringupContext): Promise<{ chip: ChipInfo; endpoints: EndpointMap }> {
+  ctx.mcu.abortPending('USB port reset');
+  ctx.rxStop();
+  ctx.bus.cancelBulkIn?.();
+  return probeDevice(ctx);
+}
+
+/**
+ * mt792xu_init_reset: stop RX, WFSYS reset, resubmit RX. Then, unlike Linux's init reset but like its MAC reset:
+ * when the WFSYS reset left the MCU unpowered (MT_CONN_ON_MISC FW_PWR_ON clear, as FACTS §3.4 says it reads 0
+ * after the reset), power it on and redo DMA init, so the next attempt talks to a live ROM. GUESS: Linux's init
+ * reset skips this and relies on the MCU surviving; the emulator (and FACTS) say it does not.
+ */
 export async function initReset(ctx: BringupContext): Promise<void> {
   ctx.mcu.abortPending('init reset');
   ctx.rxStop();
@@ -152,6 +179,10 @@ export async function initReset(ctx: BringupContext): Promise<void> {
     await wfsysReset(ctx.regs, ctx.clock);
   } finally {
     ctx.rxStart();
+  }
+  if (((await ctx.regs.rr(MT_CONN_ON_MISC)) & MT_TOP_MISC2_FW_PWR_ON) === 0) {
+    await mcuPowerOn(ctx.regs, ctx.clock);
+    await dmaInit(ctx.regs, ctx.clock, false);
   }
 }
 
@@ -170,7 +201,8 @@ export async function initHardware(ctx: BringupContext): Promise<InitResult> {
       log('init attempt %d failed: %s', i, e instanceof Error ? e.message : String(e));
       if (ctx.bus.removed) throw new Mt7921uError('removed', 'the device went away during bring-up', { cause: e });
       if (e instanceof Mt7921uError && (e.code === 'bad-firmware' || e.code === 'unsupported-chip')) throw e;
-      await initReset(ctx);
+      if (hasUsbCode(e, 'stall')) await reprobe(ctx);
+      else await initReset(ctx);
     }
   }
   const why = last instanceof Error ? last.message : String(last);

@@ -6,7 +6,16 @@ import type { Clock } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
 import type { NetCore } from '../../netstack/core/netdevice.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
-import { type BringupContext, type ChipInfo, initHardware, macReset, probeDevice, setDeepSleep } from './bringup.ts';
+import {
+  type BringupContext,
+  type ChipInfo,
+  hasUsbCode,
+  initHardware,
+  macReset,
+  probeDevice,
+  reprobe,
+  setDeepSleep,
+} from './bringup.ts';
 import {
   type EndpointMap,
   EpIn,
@@ -63,6 +72,11 @@ const log = logger('mt7921u');
 export const MT7921U_TX_ENTRIES = 256;
 /** How many times the reset work retries a MAC reset. */
 export const MAC_RESET_RETRIES = 10;
+/** GUESS: consecutive stalled reads on one IN endpoint before the driver resets the USB port. */
+export const RX_STALL_LIMIT = 3;
+
+/** 'mac': mt7921u_mac_reset (WFSYS reset, firmware again); 'usb': a port reset and the whole probe again. */
+export type ResetKind = 'mac' | 'usb';
 
 export type DeviceState = 'new' | 'probing' | 'ready' | 'running' | 'resetting' | 'failed' | 'removed';
 
@@ -120,6 +134,7 @@ export class Mt7921uDevice {
   private fullReset = false;
   private runningChan: ChanDef | null = null;
   private readonly txInFlight = new Map<EpOut, number>();
+  private readonly rxStalls = new Map<number, number>();
   private readonly txWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: Mt7921uDeviceOptions) {
@@ -129,7 +144,11 @@ export class Mt7921uDevice {
     this.alpha2 = opts.alpha2 ?? '00';
     this.mcu = new Mt7921Mcu({
       clock: opts.clock,
-      bulkOut: (ep, data) => this.bus.bulkOut(ep, data),
+      bulkOut: (ep, data) =>
+        this.bus.bulkOut(ep, data).catch((e) => {
+          if (hasUsbCode(e, 'stall')) this.scheduleReset('usb');
+          throw e;
+        }),
       cmdEp: MT7921U_DEFAULT_ENDPOINTS.out[EpOut.INBAND_CMD],
       scatterEp: MT7921U_DEFAULT_ENDPOINTS.out[EpOut.AC_BE],
       onTimeout: (e) => this.mcuTimeout(e),
@@ -159,6 +178,13 @@ export class Mt7921uDevice {
       core: opts.core,
       readsPerEp: opts.rxReadsPerEp,
       process: (buf) => this.dispatch.handle(buf),
+      onReadOk: (ep) => this.rxStalls.set(ep, 0),
+      onReadError: (ep, code) => {
+        if (code !== 'stall') return;
+        const n = (this.rxStalls.get(ep) ?? 0) + 1;
+        this.rxStalls.set(ep, n);
+        if (n >= RX_STALL_LIMIT) this.scheduleReset('usb');
+      },
     });
   }
 
@@ -359,17 +385,25 @@ export class Mt7921uDevice {
 
   private mcuTimeout(e: McuTimeoutError): void {
     log('%s: scheduling a full reset', e.message);
-    if (!this.hwInitDone || this.fullReset || this.state === 'removed') return;
+    this.scheduleReset('mac');
+  }
+
+  /** mt792x_reset: queue the reset work, only once the first init succeeded and when no reset runs already. */
+  private scheduleReset(kind: ResetKind): void {
+    if (!this.hwInitDone || this.fullReset || this.state === 'removed' || this.bus.removed) return;
+    this.fullReset = true;
     this.clock.defer(() => {
-      void this.reset().catch(() => {});
+      this.fullReset = false;
+      void this.reset(kind).catch(() => {});
     });
   }
 
   /**
-   * The reset work (mt792x_mac_reset_work): up to 10 MAC resets, then restart the interface on the channel it was
-   * running on. Concurrent calls share one reset.
+   * The reset work (mt792x_mac_reset_work): up to 10 attempts, then restart the interface on the channel it was
+   * running on. 'usb' resets the port and probes again (halted endpoints); 'mac' is the WFSYS/firmware reset.
+   * Concurrent calls share one reset.
    */
-  async reset(): Promise<void> {
+  async reset(kind: ResetKind = 'mac'): Promise<void> {
     if (this.fullReset) return;
     this.fullReset = true;
     const wasRunning = this.runningChan;
@@ -377,20 +411,33 @@ export class Mt7921uDevice {
     this.state = 'resetting';
     this.dispatch.running = false;
     this.resets++;
+    this.rxStalls.clear();
     let last: unknown = null;
     try {
       for (let i = 0; i < MAC_RESET_RETRIES; i++) {
         if (this.bus.removed) throw new Mt7921uError('removed', 'the device went away during reset');
         try {
-          const r = await macReset(this.bringupContext());
-          this.caps = r.caps;
-          this.download = r.download;
-          this.applyCaps(r.caps);
+          const ctx = this.bringupContext();
+          if (kind === 'usb') {
+            await reprobe(ctx);
+            const r = await initHardware(ctx);
+            this.initAttempts = r.attempts;
+            this.caps = r.caps;
+            this.download = r.download;
+            this.applyCaps(r.caps);
+            await setDeepSleep(this.mcu, false);
+          } else {
+            const r = await macReset(ctx);
+            this.caps = r.caps;
+            this.download = r.download;
+            this.applyCaps(r.caps);
+          }
           last = null;
           break;
         } catch (e) {
           last = e;
-          log('MAC reset attempt %d failed: %s', i + 1, e instanceof Error ? e.message : String(e));
+          log('%s reset attempt %d failed: %s', kind, i + 1, e instanceof Error ? e.message : String(e));
+          if (hasUsbCode(e, 'stall')) kind = 'usb';
         }
       }
       if (last !== null) throw last;

@@ -57,6 +57,10 @@ export interface RxReaderOptions {
   readsPerEp?: number;
   bufSize?: number;
   name?: string;
+  /** Told about every failed read (after counting it): the device decides when a stalled endpoint needs a reset. */
+  onReadError?: (ep: number, code: string) => void;
+  /** Told about every completed read (clears a stall streak). */
+  onReadOk?: (ep: number) => void;
 }
 
 interface Entry {
@@ -180,6 +184,7 @@ export class Mt7921uRxReader {
     this.stats.inFlight--;
     this.onRing.set(ep, this.onRing.get(ep)! + 1);
     this.stats.completions[ep] = (this.stats.completions[ep] ?? 0) + 1;
+    this.opts.onReadOk?.(ep);
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.ring.push({ buf, ep });
     this.napi.schedule();
@@ -192,6 +197,7 @@ export class Mt7921uRxReader {
     const code = errorCode(err);
     this.stats.readErrors[code] = (this.stats.readErrors[code] ?? 0) + 1;
     log('read on 0x%s failed: %s', ep.toString(16), code);
+    this.opts.onReadError?.(ep, code);
     // Cancelled reads belong to stop()/reset; a vanished device never comes back; others retry after a back-off.
     if (code === 'cancelled' || code === 'nodev') return;
     if (this.running && !this.retryTimer.pending) this.retryTimer.mod(MT7921U_RX_ERROR_BACKOFF_MS);

@@ -6,43 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Mt7921uDevice } from '../../drivers/mt7921u/device.ts';
-import { EmulatedMt7921u } from '../../drivers/mt7921u/emulator/index.ts';
-import { createMt7921uDevice } from '../../drivers/mt7921u/usb-bus.ts';
-import { buildPatch, buildRamCode, parsePatch, parseRamCode } from '../../firmware/index.ts';
-import { VirtualClock } from '../../netstack/core/clock.ts';
+import type { EmulatedMt7921u } from '../../drivers/mt7921u/emulator/index.ts';
+import { buildPatch, buildRamCode } from '../../firmware/index.ts';
 import { missingShared, sharedPath } from '../support/shared.ts';
-
-async function settle<T>(clock: VirtualClock, p: Promise<T>, maxMs = 120_000): Promise<T> {
-  let done = false;
-  let err: unknown = null;
-  let val: T | undefined;
-  p.then(
-    (v) => {
-      done = true;
-      val = v;
-    },
-    (e) => {
-      done = true;
-      err = e;
-    },
-  );
-  await clock.runAsync({ until: () => done, maxTime: clock.now() + maxMs });
-  if (!done) throw new Error('did not finish in virtual time');
-  if (err !== null) throw err;
-  return val as T;
-}
+import { emulatorWorld, settle } from './world.ts';
 
 function world(patch: Uint8Array, ram: Uint8Array, start: 'cold' | 'warm' = 'cold') {
-  const clock = new VirtualClock();
-  const emu = new EmulatedMt7921u({ clock, seed: 1, start, firmware: { patch, ram } });
   const progress: number[] = [];
-  const { device } = createMt7921uDevice({
-    transport: emu,
-    clock,
-    firmware: { patch: parsePatch(patch), ram: parseRamCode(ram) },
-    onProgress: (p) => progress.push(p.done),
-  });
-  return { clock, emu, device, progress };
+  const w = emulatorWorld({ patch, ram, emulator: { start }, device: { onProgress: (p) => progress.push(p.done) } });
+  return { ...w, progress };
 }
 
 /** The emulator's own accounting: every region complete, byte-identical to the file, nothing poisoned. */

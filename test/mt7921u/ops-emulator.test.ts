@@ -9,96 +9,25 @@ import { chan20 } from '../../drivers/mt7921u/mcu/chan.ts';
 import { RocReqType } from '../../drivers/mt7921u/mcu/roc.ts';
 import { McuCipher, SetKeyCmd, StaInfoState } from '../../drivers/mt7921u/mcu/sta-rec.ts';
 import type { Mt76Vif } from '../../drivers/mt7921u/mcu-ops.ts';
-import { EmulatedMt7921u, TestAir } from '../../drivers/mt7921u/emulator/index.ts';
-import { createMt7921uDevice } from '../../drivers/mt7921u/usb-bus.ts';
-import { buildPatch, buildRamCode, parsePatch, parseRamCode } from '../../firmware/index.ts';
-import { VirtualClock } from '../../netstack/core/clock.ts';
-
-const BSSID = Uint8Array.from([0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]);
-
-function beacon(seq: number): Uint8Array {
-  const ssid = Buffer.from('airstack');
-  return Uint8Array.from([
-    0x80,
-    0x00,
-    0x00,
-    0x00,
-    ...[0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-    ...BSSID,
-    ...BSSID,
-    (seq << 4) & 0xff,
-    seq >> 4,
-    ...new Array(8).fill(0),
-    100,
-    0,
-    0x11,
-    0x04,
-    0,
-    ssid.length,
-    ...ssid,
-    1,
-    4,
-    0x82,
-    0x84,
-    0x8b,
-    0x96,
-    3,
-    1,
-    6,
-  ]);
-}
-
-async function settle<T>(clock: VirtualClock, p: Promise<T>, maxMs = 120_000): Promise<T> {
-  let done = false;
-  let err: unknown = null;
-  let val: T | undefined;
-  p.then(
-    (v) => {
-      done = true;
-      val = v;
-    },
-    (e) => {
-      done = true;
-      err = e;
-    },
-  );
-  await clock.runAsync({ until: () => done, maxTime: clock.now() + maxMs });
-  if (!done) throw new Error('did not finish in virtual time');
-  if (err !== null) throw err;
-  return val as T;
-}
+import { beaconFrame, beaconingAp, emulatorWorld, settle, TEST_BSSID } from './world.ts';
 
 describe('MCU ops on the emulated MT7921U', () => {
   it('add interface, scan hears the AP on channel 6, JOIN grant, station record and CCMP key', async () => {
-    const clock = new VirtualClock();
-    const air = new TestAir(clock);
-    const emuRadio = air.radio('emu');
-    const ap = air.radio('ap');
-    ap.tune({ band: '2g', number: 6 });
-    air.setLink(ap, emuRadio, { rssiDbm: -55, snrDb: 35 });
-    const patch = buildPatch();
-    const ram = buildRamCode();
-    const emu = new EmulatedMt7921u({ clock, seed: 3, radio: emuRadio, firmware: { patch, ram } });
     const heard: Array<{ st: RxStatus; frame: Buffer }> = [];
-    const { device } = createMt7921uDevice({
-      transport: emu,
-      clock,
-      firmware: { patch: parsePatch(patch), ram: parseRamCode(ram) },
-      onFrame: (skb, st) => {
-        heard.push({ st, frame: skb.copyBytes() });
-        skb.free();
+    const w = emulatorWorld({
+      air: true,
+      device: {
+        onFrame: (skb, st) => {
+          heard.push({ st, frame: skb.copyBytes() });
+          skb.free();
+        },
       },
     });
+
+    const { clock, emu, device } = w;
     await settle(clock, device.probe());
     await settle(clock, device.start(chan20('2g', 1, true)));
-
-    // the AP beacons every 102.4 ms
-    let seq = 0;
-    const tbtt = clock.timer(() => {
-      ap.transmit(beacon(seq++), { mode: 'cck', mbps: 1 }, () => {});
-      tbtt.mod(102.4);
-    });
-    tbtt.mod(1);
+    const ap = beaconingAp(w, 6, -55);
 
     const vif: Mt76Vif = {
       type: 'station',
@@ -125,7 +54,7 @@ describe('MCU ops on the emulated MT7921U', () => {
     expect(sd).not.toBeNull();
     expect(ops.scanning).toBe(false);
     const beacons = heard.filter(
-      (h) => h.frame[0] === 0x80 && Buffer.from(h.frame.subarray(16, 22)).equals(Buffer.from(BSSID)),
+      (h) => h.frame[0] === 0x80 && Buffer.from(h.frame.subarray(16, 22)).equals(Buffer.from(TEST_BSSID)),
     );
     expect(beacons.length).toBeGreaterThan(0);
     const b = beacons[0]!;
@@ -134,7 +63,7 @@ describe('MCU ops on the emulated MT7921U', () => {
     expect(b.st.freq).toBe(2437);
     expect(Math.abs(b.st.signal - -55)).toBeLessThanOrEqual(1);
     // the frame reaches mac80211 exactly as sent: RXD and padding removed
-    const sent = beacon(0);
+    const sent = beaconFrame(0);
     expect(b.frame.length).toBe(sent.length);
     expect(Buffer.from(b.frame.subarray(24))).toEqual(Buffer.from(sent.subarray(24)));
 
@@ -149,19 +78,19 @@ describe('MCU ops on the emulated MT7921U', () => {
         omacIdx: 0,
         vifType: 'station',
         vifAid: 1,
-        bssid: BSSID,
+        bssid: TEST_BSSID,
         basicRates: 0xf,
         band: '2g',
         wcid: 1,
         enable: true,
         state: StaInfoState.ASSOC,
         rcpi: 2 * -55 + 220,
-        sta: { addr: BSSID, aid: 0, wme: true, maxAmsduLen: 0, suppRates: 0xfff, bandwidth: 0, rxNss: 1 },
+        sta: { addr: TEST_BSSID, aid: 0, wme: true, maxAmsduLen: 0, suppRates: 0xfff, bandwidth: 0, rxNss: 1 },
       }),
     );
     const sta = emu.state.stas.get(1)!;
     expect(sta.connState).toBe(2);
-    expect(Buffer.from(sta.peer)).toEqual(Buffer.from(BSSID));
+    expect(Buffer.from(sta.peer)).toEqual(Buffer.from(TEST_BSSID));
     expect(sta.hdrTrans).toEqual({ toDs: true, fromDs: false, noRxTrans: true });
 
     const tk = Uint8Array.from({ length: 16 }, (_, i) => 0x40 + i);
@@ -174,7 +103,7 @@ describe('MCU ops on the emulated MT7921U', () => {
     expect(Buffer.from(key.key.subarray(0, 16))).toEqual(Buffer.from(tk));
 
     await settle(clock, ops.abortRoc(vif));
-    tbtt.cancel();
+    ap.stop();
     expect(device.mcu.stats.timeouts).toBe(0);
     expect(device.dispatch.totalDrops).toBe(0);
     const c = emu.counters;
