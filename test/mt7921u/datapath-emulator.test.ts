@@ -9,11 +9,10 @@ import { RxFlag, type RxStatus } from '../../drivers/mt7921u/mac/rxd.ts';
 import type { TxsRecord } from '../../drivers/mt7921u/mac/txs.ts';
 import { txRateVal } from '../../drivers/mt7921u/mac/rates.ts';
 import { chan20 } from '../../drivers/mt7921u/mcu/chan.ts';
-import { McuCipher, SetKeyCmd, StaInfoState } from '../../drivers/mt7921u/mcu/sta-rec.ts';
-import type { Mt76Vif } from '../../drivers/mt7921u/mcu-ops.ts';
+import { McuCipher, SetKeyCmd } from '../../drivers/mt7921u/mcu/sta-rec.ts';
 import { ccmpDecrypt, ccmpEncrypt, readCcmpPn, writeCcmpHeader } from '../../drivers/mt7921u/emulator/ccmp.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
-import { emulatorWorld, settle, TEST_BSSID } from './world.ts';
+import { apPeerRecord, emulatorWorld, settle, stationVif, TEST_BSSID } from './world.ts';
 
 const TK = Uint8Array.from({ length: 16 }, (_, i) => 0x11 * (i + 1));
 
@@ -52,16 +51,7 @@ describe('data path on the emulated MT7921U', () => {
     await settle(clock, device.probe());
     await settle(clock, device.start(chan20('2g', 6)));
     const me = device.caps!.macAddr!;
-    const vif: Mt76Vif = {
-      type: 'station',
-      addr: me,
-      bssIdx: 0,
-      omacIdx: 0,
-      bandIdx: 0,
-      wmmIdx: 0,
-      wcid: 19,
-      scanSeqNum: 0,
-    };
+    const vif = stationVif(device);
     const ops = device.ops;
     await settle(clock, ops.addDev(vif, true));
     await settle(
@@ -72,23 +62,7 @@ describe('data path on the emulated MT7921U', () => {
         true,
       ),
     );
-    await settle(
-      clock,
-      ops.staUpdate({
-        bssIdx: 0,
-        omacIdx: 0,
-        vifType: 'station',
-        vifAid: 1,
-        bssid: TEST_BSSID,
-        basicRates: 0xf,
-        band: '2g',
-        wcid: 1,
-        enable: true,
-        state: StaInfoState.ASSOC,
-        rcpi: 120,
-        sta: { addr: TEST_BSSID, aid: 0, wme: true, maxAmsduLen: 0, suppRates: 0xfff, bandwidth: 0, rxNss: 1 },
-      }),
-    );
+    await settle(clock, ops.staUpdate(apPeerRecord()));
     await settle(
       clock,
       ops.setKey(vif, 1, true, SetKeyCmd.SET_KEY, { cipher: McuCipher.AES_CCMP, keyIdx: 0, key: TK }),

@@ -6,21 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RxStatus } from '../../drivers/mt7921u/mac/rxd.ts';
 import { chan20 } from '../../drivers/mt7921u/mcu/chan.ts';
-import type { Mt76Vif } from '../../drivers/mt7921u/mcu-ops.ts';
-import { beaconingAp, emulatorWorld, settle, type World } from './world.ts';
-
-function vifOf(w: World): Mt76Vif {
-  return {
-    type: 'station',
-    addr: w.device.caps!.macAddr!,
-    bssIdx: 0,
-    omacIdx: 0,
-    bandIdx: 0,
-    wmmIdx: 0,
-    wcid: 19,
-    scanSeqNum: 0,
-  };
-}
+import { beaconingAp, emulatorWorld, settle, stationVif, type World } from './world.ts';
 
 /** A running device in sniffer mode on channel 6 next to a beaconing AP; `heard` collects the frames. */
 async function runningWorld() {
@@ -37,7 +23,7 @@ async function runningWorld() {
   await settle(w.clock, w.device.probe());
   const ch6 = chan20('2g', 6);
   await settle(w.clock, w.device.start(ch6));
-  const vif = vifOf(w);
+  const vif = stationVif(w.device);
   await settle(w.clock, w.device.ops.addDev(vif, true));
   await settle(w.clock, w.device.ops.sniffer(vif, true, ch6));
   const ap = beaconingAp(w, 6);
@@ -110,7 +96,7 @@ describe('fault recovery on the emulated MT7921U', () => {
     expect(w.device.rx.stats.readErrors.stall).toBeGreaterThan(0);
     expect(w.emu.counters.usbResets).toBeGreaterThanOrEqual(2); // probe + recovery
     expect(w.device.state).toBe('running');
-    const vif = vifOf(w);
+    const vif = stationVif(w.device);
     await settle(w.clock, w.device.ops.addDev(vif, true));
     await settle(w.clock, w.device.ops.sniffer(vif, true, w.ch6));
     await expectFramesFlow(w);

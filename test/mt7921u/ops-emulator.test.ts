@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { RxStatus } from '../../drivers/mt7921u/mac/rxd.ts';
 import { chan20 } from '../../drivers/mt7921u/mcu/chan.ts';
 import { RocReqType } from '../../drivers/mt7921u/mcu/roc.ts';
-import { McuCipher, SetKeyCmd, StaInfoState } from '../../drivers/mt7921u/mcu/sta-rec.ts';
-import type { Mt76Vif } from '../../drivers/mt7921u/mcu-ops.ts';
-import { beaconFrame, beaconingAp, emulatorWorld, settle, TEST_BSSID } from './world.ts';
+import { McuCipher, SetKeyCmd } from '../../drivers/mt7921u/mcu/sta-rec.ts';
+import { apPeerRecord, beaconFrame, beaconingAp, emulatorWorld, settle, stationVif, TEST_BSSID } from './world.ts';
 
 describe('MCU ops on the emulated MT7921U', () => {
   it('add interface, scan hears the AP on channel 6, JOIN grant, station record and CCMP key', async () => {
@@ -29,16 +28,7 @@ describe('MCU ops on the emulated MT7921U', () => {
     await settle(clock, device.start(chan20('2g', 1, true)));
     const ap = beaconingAp(w, 6, -55);
 
-    const vif: Mt76Vif = {
-      type: 'station',
-      addr: device.caps!.macAddr!,
-      bssIdx: 0,
-      omacIdx: 0,
-      bandIdx: 0,
-      wmmIdx: 0,
-      wcid: 19,
-      scanSeqNum: 0,
-    };
+    const vif = stationVif(device);
     const ops = device.ops;
     await settle(clock, ops.addDev(vif, true));
     expect(emu.state.vifs.get(0)?.active).toBe(true);
@@ -71,23 +61,7 @@ describe('MCU ops on the emulated MT7921U', () => {
     expect(grant.reqType).toBe(RocReqType.JOIN);
     expect(ops.rocActive).not.toBeNull();
 
-    await settle(
-      clock,
-      ops.staUpdate({
-        bssIdx: 0,
-        omacIdx: 0,
-        vifType: 'station',
-        vifAid: 1,
-        bssid: TEST_BSSID,
-        basicRates: 0xf,
-        band: '2g',
-        wcid: 1,
-        enable: true,
-        state: StaInfoState.ASSOC,
-        rcpi: 2 * -55 + 220,
-        sta: { addr: TEST_BSSID, aid: 0, wme: true, maxAmsduLen: 0, suppRates: 0xfff, bandwidth: 0, rxNss: 1 },
-      }),
-    );
+    await settle(clock, ops.staUpdate(apPeerRecord(2 * -55 + 220)));
     const sta = emu.state.stas.get(1)!;
     expect(sta.connState).toBe(2);
     expect(Buffer.from(sta.peer)).toEqual(Buffer.from(TEST_BSSID));

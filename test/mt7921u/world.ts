@@ -3,6 +3,8 @@
  * (optionally on a small test medium) with synthetic or given firmware images.
  */
 import type { Mt7921uDevice, Mt7921uDeviceOptions } from '../../drivers/mt7921u/device.ts';
+import { StaInfoState, type StaRecInfo } from '../../drivers/mt7921u/mcu/sta-rec.ts';
+import type { Mt76Vif } from '../../drivers/mt7921u/mcu-ops.ts';
 import {
   EmulatedMt7921u,
   type EmulatorOptions,
@@ -121,4 +123,36 @@ export function beaconingAp(w: World, channel: number, rssiDbm = -55): { ap: Tes
   });
   tbtt.mod(1);
   return { ap, stop: () => tbtt.cancel() };
+}
+
+/** The station interface the tests add: BSS 0, own MAC 0, WLAN index 19 for its own entry. */
+export function stationVif(device: Mt7921uDevice): Mt76Vif {
+  return {
+    type: 'station',
+    addr: device.caps!.macAddr!,
+    bssIdx: 0,
+    omacIdx: 0,
+    bandIdx: 0,
+    wmmIdx: 0,
+    wcid: 19,
+    scanSeqNum: 0,
+  };
+}
+
+/** The station record of the test AP as the peer (WLAN index 1), associated, 2.4 GHz, legacy + WMM. */
+export function apPeerRecord(rcpi = 120): StaRecInfo {
+  return {
+    bssIdx: 0,
+    omacIdx: 0,
+    vifType: 'station',
+    vifAid: 1,
+    bssid: TEST_BSSID,
+    basicRates: 0xf,
+    band: '2g',
+    wcid: 1,
+    enable: true,
+    state: StaInfoState.ASSOC,
+    rcpi,
+    sta: { addr: TEST_BSSID, aid: 0, wme: true, maxAmsduLen: 0, suppRates: 0xfff, bandwidth: 0, rxNss: 1 },
+  };
 }
