@@ -129,6 +129,12 @@ export class Mt7921uDevice {
   initAttempts = 0;
   resets = 0;
   alpha2: string;
+  /** Where received frames go (ieee80211_rx); ownership of the skb passes. Frames are freed when null. */
+  onFrame: ((skb: SkBuff, status: RxStatus) => void) | null;
+  /** TX status records (type-0 packets and the TX-done event). */
+  onTxStatus: ((rec: TxsRecord) => void) | null;
+  /** After a full reset: null on success (restart the interfaces), or the error it gave up with. */
+  onRestart: ((err: Error | null) => void) | null;
   /** hw_init_done: MCU timeouts trigger a reset only after the first successful init. */
   private hwInitDone = false;
   private fullReset = false;
@@ -154,7 +160,10 @@ export class Mt7921uDevice {
       onTimeout: (e) => this.mcuTimeout(e),
     });
     this.events = new McuEventRouter(opts.events ?? {});
-    this.events.listen({ txDone: (ev) => opts.onTxStatus?.(ev.txs) });
+    this.onFrame = opts.onFrame ?? null;
+    this.onTxStatus = opts.onTxStatus ?? null;
+    this.onRestart = opts.onRestart ?? null;
+    this.events.listen({ txDone: (ev) => this.onTxStatus?.(ev.txs) });
     this.ops = new Mt7921McuOps({
       mcu: this.mcu,
       events: this.events,
@@ -165,9 +174,9 @@ export class Mt7921uDevice {
       mcuResponse: (ev) => this.mcu.rxEvent(ev),
       mcuUnsolicited: (ev) => this.events.unsolicited(ev),
       mcuUniUnsolicited: (ev) => this.events.uniUnsolicited(ev),
-      txStatus: (rec) => opts.onTxStatus?.(rec),
+      txStatus: (rec) => this.onTxStatus?.(rec),
       frame: (skb, st) => {
-        if (opts.onFrame) opts.onFrame(skb, st);
+        if (this.onFrame) this.onFrame(skb, st);
         else skb.free();
       },
     });
@@ -188,6 +197,9 @@ export class Mt7921uDevice {
     });
   }
 
+  /** The firmware offers the CNM capability (MT792x_FW_CAP_CNM; assumed when the image does not say). */
+  cnm = true;
+
   private bringupContext(): BringupContext {
     const fw = this.opts.firmware;
     return {
@@ -197,7 +209,11 @@ export class Mt7921uDevice {
       mcu: this.mcu,
       rxStart: () => this.rx.start(),
       rxStop: () => this.rx.stop(),
-      firmware: typeof fw === 'function' ? fw : async () => fw,
+      firmware: async () => {
+        const images = typeof fw === 'function' ? await fw() : fw;
+        this.cnm = images.ram.cnm ?? true;
+        return images;
+      },
       onProgress: this.opts.onProgress,
     };
   }
@@ -336,10 +352,11 @@ export class Mt7921uDevice {
 
   /**
    * Send one frame (802.11 header + body, or 802.3): TXD + USB framing in the skb's headroom/tailroom, bulk OUT to
-   * the queue's endpoint; the completion frees the skb. Returns false (skb dropped and counted) when the frame is
-   * rejected or the queue is full.
+   * the queue's endpoint; the completion frees the skb, or hands it to `done` (which then owns it; the skb still
+   * holds the USB framing: see txUnprepareSkb). Returns false (skb dropped and counted) when the frame is rejected
+   * or the queue is full.
    */
-  tx(skb: SkBuff, info: TxdInfo): boolean {
+  tx(skb: SkBuff, info: TxdInfo, done?: (skb: SkBuff, ok: boolean) => void): boolean {
     const ep = txqToEpOut(info.qid);
     const pending = this.txInFlight.get(ep) ?? 0;
     if (pending >= MT7921U_TX_ENTRIES) {
@@ -360,13 +377,16 @@ export class Mt7921uDevice {
       () => {
         this.txDone(ep);
         this.txStats.completed++;
-        skb.free();
+        if (done) done(skb, true);
+        else skb.free();
       },
       (e) => {
         this.txDone(ep);
         this.txStats.errors++;
         log('TX on 0x%s failed: %s', addr.toString(16), e instanceof Error ? e.message : String(e));
-        skb.drop();
+        if (hasUsbCode(e, 'stall')) this.scheduleReset('usb');
+        if (done) done(skb, false);
+        else skb.drop();
       },
     );
     return true;
@@ -443,11 +463,11 @@ export class Mt7921uDevice {
       if (last !== null) throw last;
       this.state = 'ready';
       if (wasRunning) await this.start(wasRunning);
-      this.opts.onRestart?.(null);
+      this.onRestart?.(null);
     } catch (e) {
       this.state = this.bus.removed ? 'removed' : 'failed';
       const err = e instanceof Error ? e : new Error(String(e));
-      this.opts.onRestart?.(err);
+      this.onRestart?.(err);
       throw err;
     } finally {
       this.fullReset = false;

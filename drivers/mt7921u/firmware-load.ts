@@ -65,6 +65,8 @@ export interface RamImageInput {
   regions: readonly RamRegionInput[];
   /** Address of the downloaded region with OVERRIDE_ADDR, or null. */
   overrideAddr: number | null;
+  /** MT792x_FW_CAP_CNM from the release info: channel contexts, ROC and the JOIN before auth/assoc. */
+  cnm?: boolean;
   fwVer?: string;
   buildDate?: string;
 }

@@ -292,6 +292,14 @@ export function txPrepareSkb(skb: SkBuff, info: TxdInfo): TxPrepareError | null 
   return null;
 }
 
+/** Undo txPrepareSkb on a transmitted skb: back to the frame alone (for TX status reports to mac80211). */
+export function txUnprepareSkb(skb: SkBuff): void {
+  if (skb.len < MT_USB_TX_HEADROOM) return;
+  const frameLen = skb.buf.readUInt32LE(skb.data + MT_USB_HDR_SIZE) & 0xffff;
+  skb.pull(MT_USB_TX_HEADROOM);
+  skb.trim(Math.max(0, frameLen - MT_USB_TXD_SIZE));
+}
+
 /** TXD fields as read back (tests, traces, the TX completion path). */
 export interface TxdView {
   txBytes: number;
