@@ -395,7 +395,8 @@ export class Mt7921uHw implements Ieee80211Ops {
       wcid,
       enable,
       state,
-      // to_rcpi(rssi) = 2·rssi + 220; Linux averages the association response's signal, this uses the last frame's
+      // to_rcpi(rssi) = 2·rssi + 220. GUESS: Linux averages the association response's signal; this takes the last
+      // frame heard from the BSSID (-60 dBm before any)
       rcpi: Math.max(0, Math.min(255, 2 * p.bssSignal + 220)),
       sta:
         sta === null
@@ -493,6 +494,7 @@ export class Mt7921uHw implements Ieee80211Ops {
       if (conf.beaconEnabled) throw new Error('mt7921u: AP mode (beacon offload) is not supported by this driver');
     }
     if (changed.qos) {
+      // GUESS: ACs mac80211 gave no parameters for get the 802.11 defaults' AIFSN and the firmware's default CWs
       const params = [0, 1, 2, 3].map(
         (ac) =>
           p.queueParams[ac] ?? {
