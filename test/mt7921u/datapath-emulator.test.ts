@@ -112,7 +112,7 @@ describe('data path on the emulated MT7921U', () => {
     const ccmp = new Uint8Array(8);
     writeCcmpHeader(ccmp, 0, 42, 0);
     const enc = Buffer.concat([hdr, ccmp, ccmpEncrypt(TK, hdr, 26, 42, body)]);
-    ap.transmit(enc, { mode: 'ofdm', mbps: 24 }, () => {});
+    ap.transmit(enc, { mode: 'ofdm', mbps: 24 }, { noAck: false, retryLimit: 0 }, () => {});
     await clock.runAsync({ until: () => frames.some((f) => f.frame[0] === 0x88), maxTime: clock.now() + 1000 });
     const got = frames.find((f) => f.frame[0] === 0x88)!;
     expect(got.st.flag & RxFlag.DECRYPTED).toBeTruthy();

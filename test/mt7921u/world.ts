@@ -118,7 +118,7 @@ export function beaconingAp(w: World, channel: number, rssiDbm = -55): { ap: Tes
   w.air.setLink(ap, w.radio, { rssiDbm, snrDb: 35 });
   let seq = 0;
   const tbtt = w.clock.timer(() => {
-    ap.transmit(beaconFrame(seq++, channel), { mode: 'cck', mbps: 1 }, () => {});
+    ap.transmit(beaconFrame(seq++, channel), { mode: 'cck', mbps: 1 }, { noAck: true, retryLimit: 0 }, () => {});
     tbtt.mod(102.4);
   });
   tbtt.mod(1);
