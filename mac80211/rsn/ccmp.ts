@@ -179,6 +179,11 @@ export interface CcmpKeyOptions {
   rxPn?: number;
   /** Both ends negotiated SPP A-MSDU: the A-MSDU Present bit is protected. */
   sppAmsdu?: boolean;
+  /**
+   * Drop frames whose PN does not increase (default true). Only a passive decoder of a capture (the airdecap-ng
+   * job, which keeps retransmissions) turns it off; a station or AP never does.
+   */
+  replayCheck?: boolean;
 }
 
 /**
@@ -190,6 +195,7 @@ export class CcmpKey {
   readonly cipher: number;
   readonly micLen: number;
   readonly sppAmsdu: boolean;
+  readonly replayCheck: boolean;
   /** Last PN used for transmission (the next frame uses txPn + 1). */
   txPn = 0;
   /** Last accepted PN per TID; index 16 for management frames. */
@@ -224,6 +230,7 @@ export class CcmpKey {
     this.keyIdx = opts.keyIdx ?? 0;
     this.micLen = this.cipher === Cipher.CCMP_256 ? CCMP_256_MIC_LEN : CCMP_MIC_LEN;
     this.sppAmsdu = opts.sppAmsdu ?? false;
+    this.replayCheck = opts.replayCheck ?? true;
     this.ccm = new AesCcm(tk, this.micLen);
     this.rxPn.fill(opts.rxPn ?? 0);
   }
@@ -311,7 +318,7 @@ export class CcmpKey {
     const index = fa & 0x10 ? CCMP_MGMT_PN_INDEX : fa & 0x0f;
     this.lastPn = pn;
     this.lastPnIndex = index;
-    if (pn <= this.rxPn[index]!) return this.fail(CcmpResult.REPLAY);
+    if (pn <= this.rxPn[index]! && this.replayCheck) return this.fail(CcmpResult.REPLAY);
     ccmpNonce(job.nonce, fa & 0xff, buf, off, pn);
     job.aadLen = fa >> 8;
     job.buf = buf;
@@ -332,7 +339,7 @@ export class CcmpKey {
     this.lastPn = pn;
     this.lastPnIndex = index;
     // Replay first, as decrypt() one frame at a time would see it after the earlier frames of the batch.
-    if (pn <= this.rxPn[index]!) return this.fail(CcmpResult.REPLAY);
+    if (pn <= this.rxPn[index]! && this.replayCheck) return this.fail(CcmpResult.REPLAY);
     if (!job.ok) return this.fail(CcmpResult.MIC);
     this.rxPn[index] = pn;
     this.stats.decrypted++;
