@@ -9,7 +9,7 @@
 import { type ParseFailure, fail } from '../parse.ts';
 import { EID } from './ids.ts';
 
-/** Where one element sits: its ID, extension ID (-1 if not 255), and its body (after ID, length and extension ID). */
+/** Where one element sits: its ID, extension ID (-1 if not 255 or empty), and its body (after ID, length and extension ID). */
 export interface ElementRef {
   id: number;
   ext: number;
@@ -21,8 +21,8 @@ export interface ElementRef {
 }
 
 /**
- * Check that buf[off, end) is a well-formed element list: every element fits, and an extension element has its
- * extension ID. Returns null when it is, else the failure (offset relative to `off`).
+ * Check that buf[off, end) is a well-formed element list: every element fits in it. Returns null when it is, else
+ * the failure (offset relative to `off`).
  */
 export function checkElements(buf: Uint8Array, off: number, end: number): ParseFailure | null {
   let p = off;
@@ -31,8 +31,6 @@ export function checkElements(buf: Uint8Array, off: number, end: number): ParseF
     const len = buf[p + 1];
     if (p + 2 + len > end)
       return fail('element-overrun', p - off, `element ${buf[p]} says ${len} octets, ${end - p - 2} remain`);
-    if (buf[p] === EID.EXTENSION && len === 0)
-      return fail('element-overrun', p - off, 'extension element (ID 255) without its extension ID');
     p += 2 + len;
   }
   return null;
@@ -79,8 +77,8 @@ export class Elements implements Iterable<ElementRef> {
       const id = b[p];
       const len = b[p + 1];
       if (p + 2 + len > end) return p;
-      if (id === EID.EXTENSION) {
-        if (len === 0) return p;
+      // An empty ID-255 element has no extension ID (hostap ignores it as unknown); it is reported with ext -1.
+      if (id === EID.EXTENSION && len > 0) {
         if (cb(id, b[p + 2], p + 3, len - 1, p)) return p;
       } else if (cb(id, -1, p + 2, len, p)) return p;
       p += 2 + len;
