@@ -550,7 +550,7 @@ export class Authenticator {
     if (g.igtk) {
       c.setKey({
         kind: 'igtk',
-        cipher: c.groupMgmt ?? Cipher.BIP_CMAC_128,
+        cipher: c.groupMgmt ?? Cipher.AES_CMAC,
         keyIdx: g.igtkIdx,
         key: g.igtk,
         rsc: 0,

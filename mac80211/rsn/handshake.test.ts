@@ -196,7 +196,7 @@ describe('4-way handshake', () => {
   });
 
   it('installs the IGTK with management frame protection', () => {
-    const w = world({ groupMgmt: Cipher.BIP_CMAC_128 });
+    const w = world({ groupMgmt: Cipher.AES_CMAC });
     w.clock.runFor(5000);
     const sta = w.staKeys.find((k) => k.kind === 'igtk');
     const ap = w.apKeys.find((k) => k.kind === 'igtk');

@@ -89,18 +89,3 @@ export function buildEapolKey(
 export function unwrapKeyData(kek: Uint8Array, keyData: Uint8Array): Buffer | null {
   return aesKeyUnwrap(kek, keyData);
 }
-
-/** The pairwise cipher suites listed in an RSN element (whole element, header included), or null if malformed. */
-export function rsnePairwiseSuites(ie: Uint8Array): number[] | null {
-  if (ie.length < 2 || ie[0] !== 48 || ie[1]! + 2 > ie.length) return null;
-  const end = 2 + ie[1]!;
-  let p = 2 + 2 + 4; // version, group cipher
-  if (p + 2 > end) return null;
-  const n = ie[p]! | (ie[p + 1]! << 8);
-  p += 2;
-  if (p + 4 * n > end) return null;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++, p += 4)
-    out.push(((ie[p]! << 24) | (ie[p + 1]! << 16) | (ie[p + 2]! << 8) | ie[p + 3]!) >>> 0);
-  return out;
-}

@@ -5,49 +5,15 @@
  * A selector is a 32-bit number: OUI << 8 | type, as hostapd's RSN_SELECTOR (00-0F-AC:4 is 0x000fac04).
  */
 
-export const RSN_OUI = 0x000fac;
+import { AKM_SUITE, CIPHER_SUITE, suiteToString } from '../elements/rsn.ts';
 
-export const Cipher = {
-  USE_GROUP: 0x000fac00,
-  WEP40: 0x000fac01,
-  TKIP: 0x000fac02,
-  CCMP: 0x000fac04,
-  WEP104: 0x000fac05,
-  BIP_CMAC_128: 0x000fac06,
-  NO_GROUP_TRAFFIC: 0x000fac07,
-  GCMP: 0x000fac08,
-  GCMP_256: 0x000fac09,
-  CCMP_256: 0x000fac0a,
-  BIP_GMAC_128: 0x000fac0b,
-  BIP_GMAC_256: 0x000fac0c,
-  BIP_CMAC_256: 0x000fac0d,
-} as const;
+/** Cipher suite selectors (the RSN element's, mac80211/elements/rsn.ts). */
+export const Cipher = CIPHER_SUITE;
 export type CipherSuite = number;
 
-export const Akm = {
-  IEEE8021X: 0x000fac01,
-  PSK: 0x000fac02,
-  FT_IEEE8021X: 0x000fac03,
-  FT_PSK: 0x000fac04,
-  IEEE8021X_SHA256: 0x000fac05,
-  PSK_SHA256: 0x000fac06,
-  TDLS: 0x000fac07,
-  SAE: 0x000fac08,
-  FT_SAE: 0x000fac09,
-  OWE: 0x000fac12,
-  SAE_EXT_KEY: 0x000fac18,
-} as const;
+/** AKM suite selectors. */
+export const Akm = AKM_SUITE;
 export type AkmSuite = number;
-
-export function suiteName(s: number): string {
-  for (const [k, v] of Object.entries(Cipher)) if (v === s) return k;
-  return `${(s >>> 8).toString(16).padStart(6, '0')}:${s & 0xff}`;
-}
-
-export function akmName(s: number): string {
-  for (const [k, v] of Object.entries(Akm)) if (v === s) return k;
-  return `${(s >>> 8).toString(16).padStart(6, '0')}:${s & 0xff}`;
-}
 
 /** Temporal key length in bytes for a pairwise/group/management cipher, or 0 when unknown. */
 export function cipherKeyLen(cipher: CipherSuite): number {
@@ -58,7 +24,7 @@ export function cipherKeyLen(cipher: CipherSuite): number {
       return 13;
     case Cipher.CCMP:
     case Cipher.GCMP:
-    case Cipher.BIP_CMAC_128:
+    case Cipher.AES_CMAC:
     case Cipher.BIP_GMAC_128:
       return 16;
     case Cipher.TKIP:
@@ -105,7 +71,7 @@ export interface AkmParams {
 export function akmParams(akm: AkmSuite, pairwise: CipherSuite): AkmParams | string {
   if (pairwise === Cipher.TKIP) return 'TKIP (WPA1 / key descriptor version 1) is not supported';
   if (cipherKeyLen(pairwise) === 0 || pairwise === Cipher.WEP40 || pairwise === Cipher.WEP104) {
-    return `pairwise cipher ${suiteName(pairwise)} is not supported`;
+    return `pairwise cipher ${suiteToString(pairwise)} is not supported`;
   }
   const base = { akm, kckLen: 16, kekLen: 16, micLen: 16 };
   switch (akm) {
@@ -132,8 +98,13 @@ export function akmParams(akm: AkmSuite, pairwise: CipherSuite): AkmParams | str
     case Akm.SAE:
       return { ...base, descriptorVersion: 0, mic: 'aes-128-cmac', kdf: 'kdf-sha256', pmkidHash: 'sha256', psk: true };
     default:
-      return `AKM ${akmName(akm)} is not supported`;
+      return `AKM ${akmLabel(akm)} is not supported`;
   }
+}
+
+function akmLabel(akm: AkmSuite): string {
+  const name = Object.entries(Akm).find(([, v]) => v === akm)?.[0];
+  return name ? `${name} (${suiteToString(akm)})` : suiteToString(akm);
 }
 
 /** akmParams that throws (for configuration given by a person or by code that already checked). */

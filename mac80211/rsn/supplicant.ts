@@ -17,6 +17,7 @@
  */
 import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
+import { rsnCodec, rsnWithDefaults } from '../elements/rsn.ts';
 import { type DecodedEapolKey, decodeEapolKey, KeyDescriptorType, KeyInfo, verifyEapolKeyMic } from './eapol-key.ts';
 import { type KeyData, parseKeyData } from './kde.ts';
 import {
@@ -27,7 +28,6 @@ import {
   type RandomSource,
   Reason,
   rscToPn,
-  rsnePairwiseSuites,
   unwrapKeyData,
 } from './keys.ts';
 import { derivePtk, type Ptk } from './ptk.ts';
@@ -338,7 +338,7 @@ export class Supplicant {
       return false;
     }
     const groupLen = cipherKeyLen(c.group);
-    if (c.group !== Cipher.NO_GROUP_TRAFFIC && (!kd.gtk || kd.gtk.key.length !== groupLen)) {
+    if (c.group !== Cipher.NO_GROUP_ADDRESSED && (!kd.gtk || kd.gtk.key.length !== groupLen)) {
       return this.drop('m3-no-gtk');
     }
     if (kd.gtk && kd.gtk.keyId === 0) return this.drop('gtk-key-id-0');
@@ -392,8 +392,10 @@ export class Supplicant {
     const c = this.cfg;
     if (kd.rsne.length === 0 || !bytesEqual(kd.rsne[0], c.apRsne)) return false;
     if (kd.rsne.length > 1) {
-      const suites = rsnePairwiseSuites(kd.rsne[1]!);
-      if (suites === null || suites.length !== 1 || suites[0] !== c.pairwise) return false;
+      const second = kd.rsne[1]!;
+      const r = rsnCodec.decode(second.subarray(2));
+      const suites = r.ok ? rsnWithDefaults(r.value).pairwiseCiphers : [];
+      if (suites.length !== 1 || suites[0] !== c.pairwise) return false;
     }
     if (c.apRsnxe !== undefined && !bytesEqual(kd.rsnxe, c.apRsnxe)) return false;
     return true;
@@ -416,7 +418,7 @@ export class Supplicant {
     const c = this.cfg;
     if (bytesEqual(this.installedIgtk.get(keyIdx), key)) return;
     this.installedIgtk.set(keyIdx, Uint8Array.from(key));
-    c.setKey({ kind: 'igtk', cipher: c.groupMgmt ?? Cipher.BIP_CMAC_128, keyIdx, key, rsc: ipn });
+    c.setKey({ kind: 'igtk', cipher: c.groupMgmt ?? Cipher.AES_CMAC, keyIdx, key, rsc: ipn });
     c.onEvent?.({ type: 'igtk-installed', keyIdx });
   }
 

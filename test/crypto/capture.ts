@@ -1,59 +1,29 @@
 /**
- * Test-local capture reading for the RSN tests: classic pcap records, raw 802.11 (105) or radiotap (127) frames,
- * the fixed 802.11 header, LLC/SNAP and the elements of a beacon. Deliberately minimal: the project's real frame
- * codecs and pcap/pcapng reader live elsewhere (helper "frames"); this only has to pull EAPOL and CCMP frames out
- * of the shared captures.
+ * Test-local glue for the RSN tests: the 802.11 frames of a capture (through netstack/pcap and mac80211/capture),
+ * then just what these tests need of them (the fixed header, LLC/SNAP, a beacon's RSN element) as plain bytes,
+ * since CCMP and the MIC work on the raw MPDU.
  */
 import { readFileSync } from 'node:fs';
+import { decodeCapturedFrame } from '../../mac80211/capture.ts';
+import { readCapture } from '../../netstack/pcap/reader.ts';
 
 export interface Capture {
   linkType: number;
-  /** 802.11 MPDUs (radiotap stripped, FCS removed when radiotap says it is there). */
+  /** 802.11 MPDUs (radiotap stripped, FCS removed), one per record that decodes as an 802.11 frame. */
   frames: Uint8Array[];
 }
 
+/** The 802.11 frames of a pcap/pcapng file, through the project's capture reader and radiotap decoder. */
 export function readPcap80211(path: string): Capture {
-  const b = readFileSync(path);
-  const le = b.readUInt32LE(0) === 0xa1b2c3d4;
-  const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const linkType = u32(20);
+  const { records } = readCapture(readFileSync(path));
   const frames: Uint8Array[] = [];
-  let pos = 24;
-  while (pos + 16 <= b.length) {
-    const incl = u32(pos + 8);
-    const rec = b.subarray(pos + 16, pos + 16 + incl);
-    pos += 16 + incl;
-    if (linkType === 105) frames.push(rec);
-    else if (linkType === 127) {
-      const f = stripRadiotap(rec);
-      if (f) frames.push(f);
-    }
+  for (const r of records) {
+    const c = decodeCapturedFrame(r.linkType, r.data);
+    if (!c.ok) continue;
+    const b = c.value.frameBytes;
+    frames.push(c.value.frame.fcs !== null ? b.subarray(0, b.length - 4) : b);
   }
-  return { linkType, frames };
-}
-
-function stripRadiotap(r: Uint8Array): Uint8Array | null {
-  if (r.length < 8) return null;
-  const len = r[2]! | (r[3]! << 8);
-  if (len > r.length) return null;
-  // Present words, then fields: TSFT (bit 0, 8 bytes, aligned 8), Flags (bit 1, 1 byte).
-  let off = 4;
-  let present = 0;
-  let first = true;
-  for (;;) {
-    const w = r[off]! | (r[off + 1]! << 8) | (r[off + 2]! << 16) | (r[off + 3]! << 24);
-    if (first) present = w;
-    first = false;
-    off += 4;
-    if (!(w & 0x80000000)) break;
-  }
-  let fcs = false;
-  if (present & 2) {
-    if (present & 1) off = ((off + 7) & ~7) + 8;
-    fcs = (r[off]! & 0x10) !== 0;
-  }
-  const f = r.subarray(len);
-  return fcs ? f.subarray(0, f.length - 4) : f;
+  return { linkType: records[0]?.linkType ?? 0, frames };
 }
 
 export interface Dot11 {

@@ -38,7 +38,7 @@ const cases: Case[] = [
     ssid: 'Neheb',
     passphrase: 'bo$$password',
     akm: Akm.PSK_SHA256,
-    groupMgmt: Cipher.BIP_CMAC_128,
+    groupMgmt: Cipher.AES_CMAC,
     tk: 'd72088051b391718cafa478a9b438c3d',
   },
   { file: 'zn2i.pcap', ssid: 'dlink', passphrase: '12345678', akm: Akm.PSK, tk: 'f920b3400ddb07ee9e60676dc89b8afc' },
