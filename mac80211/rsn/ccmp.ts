@@ -7,6 +7,7 @@
  * CCMP header:  PN0 PN1 rsvd (KeyID << 6 | ExtIV 0x20) PN2 PN3 PN4 PN5
  */
 import type { SkBuff } from '../../netstack/core/skb.ts';
+import { hdrLen } from '../frame/fc.ts';
 import { AesCcm, type CcmJob, newCcmJob } from './aes-ccm.ts';
 import { Cipher } from './suites.ts';
 
@@ -30,21 +31,12 @@ const FC1_PROTECTED = 0x40;
 const FC1_ORDER = 0x80;
 
 /**
- * Length of the 802.11 header of an MPDU from its Frame Control, or 0 for frames CCMP cannot protect (control and
- * extension frames). Data: 24, +6 with four addresses, +2 QoS Control, +4 HT Control (QoS with Order set);
- * management: 24, +4 HT Control with Order set.
+ * Length of the 802.11 header of an MPDU from its Frame Control (Linux's ieee80211_hdrlen), or 0 for frames CCMP
+ * cannot protect (control and extension frames).
  */
 export function ieee80211HdrLen(fc0: number, fc1: number): number {
   const type = (fc0 >> 2) & 3;
-  if (type === 0) return fc1 & FC1_ORDER ? 28 : 24;
-  if (type !== 2) return 0;
-  let len = 24;
-  if ((fc1 & (FC1_TODS | FC1_FROMDS)) === (FC1_TODS | FC1_FROMDS)) len += 6;
-  if (fc0 & 0x80) {
-    len += 2;
-    if (fc1 & FC1_ORDER) len += 4;
-  }
-  return len;
+  return type === 0 || type === 2 ? hdrLen(fc0 | (fc1 << 8)) : 0;
 }
 
 export interface CcmpHeader {
