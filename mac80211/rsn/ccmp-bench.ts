@@ -1,8 +1,13 @@
 /**
  * CCMP decrypt throughput for 1,500-byte frames (a benchmark, not a test): node:crypto's one-shot AES-CCM with a
- * createDecipheriv() per frame against CcmpKey's reusable ECB + CBC contexts.
+ * createDecipheriv() per frame against CcmpKey's reusable ECB + CBC contexts, one frame at a time and in batches.
  *
  *   npx tsx mac80211/rsn/ccmp-bench.ts [seconds-per-case]
+ *
+ * Measured on the development machine (2-core AMD EPYC VM shared with other jobs, Node 20, OpenSSL 3.0), medians:
+ * createDecipheriv per frame ~110-135k frames/s; CcmpKey.decrypt ~100-130k; CcmpKey.decryptBatch (64 per call)
+ * ~195-210k. Each node:crypto update() call costs about a microsecond of fixed overhead (output allocation and
+ * copy), and the CBC-MAC cannot be batched (it is serial), so a batch saves the keystream calls only.
  */
 import { createDecipheriv } from 'node:crypto';
 import { CCMP_HDR_LEN, CcmpKey, CcmpResult, ccmpAad, ccmpEncryptMpdu, ccmpHeaderPn, ccmpNonce } from './ccmp.ts';
@@ -22,25 +27,48 @@ for (let i = 0; i < N; i++) {
 }
 const work = Buffer.alloc(frames[0]!.length);
 
-function run(name: string, fn: (f: Buffer, i: number) => boolean): void {
-  let n = 0;
-  let ok = 0;
-  const warm = performance.now();
-  while (performance.now() - warm < 300) ok += fn(frames[n++ % N]!, n) ? 1 : 0;
-  n = 0;
-  ok = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < SECONDS * 1000) {
-    for (let j = 0; j < 256; j++, n++) ok += fn(frames[n % N]!, n) ? 1 : 0;
-    t = performance.now();
-  }
-  const rate = (n / (t - t0)) * 1000;
-  const mbps = (rate * PAYLOAD * 8) / 1e6;
-  console.log(
-    `${name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} frames/s  ${(1e6 / rate).toFixed(2)} µs/frame  ${Math.round(mbps)} Mbit/s  (${ok === n ? 'all verified' : `${n - ok} FAILED`})`,
-  );
+interface Case {
+  name: string;
+  fn: (f: Buffer, i: number) => boolean;
+  rates: number[];
+  failed: number;
 }
+const cases: Case[] = [];
+function run(name: string, fn: (f: Buffer, i: number) => boolean): void {
+  cases.push({ name, fn, rates: [], failed: 0 });
+}
+
+/** Rounds of SECONDS/ROUNDS each, the cases interleaved, so that load from elsewhere hits them alike. */
+function measure(rounds = 5): void {
+  for (const c of cases) {
+    const warm = performance.now();
+    for (let n = 0; performance.now() - warm < 300; n++) c.fn(frames[n % N]!, n);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      let n = 0;
+      let ok = 0;
+      const t0 = performance.now();
+      let t = t0;
+      while (t - t0 < (SECONDS * 1000) / rounds) {
+        for (let j = 0; j < 256; j++, n++) ok += c.fn(frames[n % N]!, n) ? 1 : 0;
+        t = performance.now();
+      }
+      c.rates.push((n / (t - t0)) * 1000);
+      c.failed += n - ok;
+    }
+  }
+  for (const c of cases) {
+    const sorted = [...c.rates].sort((a, b) => a - b);
+    const med = sorted[sorted.length >> 1]!;
+    const best = sorted.at(-1)!;
+    console.log(
+      `${c.name.padEnd(44)} median ${fmt(med)} frames/s (${(1e6 / med).toFixed(2)} µs/frame, ${Math.round((med * PAYLOAD * 8) / 1e6)} Mbit/s)  best ${fmt(best)}  ${c.failed ? `${c.failed} FAILED` : 'all verified'}`,
+    );
+  }
+}
+
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US').padStart(9);
 
 // 1. node:crypto one-shot AES-CCM: a new decipher (context + key schedule) per frame.
 const aad = new Uint8Array(32);
@@ -71,6 +99,8 @@ run('CcmpKey.decrypt (ECB keystream + CBC-MAC)', (f) => {
 
 // 3. CcmpKey.decryptBatch: 64 frames per call (a NAPI poll), one keystream call for all of them.
 const B = 64;
+// Batches may wrap around the frame list (PNs go down): the replay check (one comparison per frame) is off here.
+const rxBatch = new CcmpKey(tk, { replayCheck: false });
 const batchBufs: Buffer[] = Array.from({ length: B }, () => Buffer.alloc(frames[0]!.length));
 const offs = new Int32Array(B);
 const lens = new Int32Array(B).fill(frames[0]!.length);
@@ -81,8 +111,7 @@ run(`CcmpKey.decryptBatch (${B} frames per call)`, (f) => {
   f.copy(batchBufs[pending]!);
   if (++pending < B) return true;
   pending = 0;
-  rx.rxPn.fill(0);
-  rx.decryptBatch(batchBufs, offs, lens, results, B);
+  rxBatch.decryptBatch(batchBufs, offs, lens, results, B);
   okInBatch = 0;
   for (let i = 0; i < B; i++) okInBatch += results[i] === CcmpResult.OK ? 1 : 0;
   return okInBatch === B;
@@ -93,3 +122,5 @@ run('(frame copy alone)', (f) => {
   f.copy(work);
   return true;
 });
+
+measure();
