@@ -310,7 +310,7 @@ export class Authenticator {
     return false;
   }
 
-  /** An EAPOL PDU from station `addr`. Bad frames are dropped and counted, never thrown. */
+  /** An EAPOL PDU from station `addr`; false when it was dropped (counted by reason, never thrown). */
   receive(addr: Uint8Array, eapol: Uint8Array): boolean {
     this.counters.rx++;
     const sta = this.stas.get(key(addr));
@@ -328,13 +328,8 @@ export class Authenticator {
     if (!(pairwise ? sta.outstanding : sta.groupOutstanding).includes(k.replayCounter)) {
       return this.drop('replay-counter');
     }
-    if (pairwise) {
-      if (k.keyData.length === 0) this.onM4(sta, k);
-      else this.onM2(sta, k);
-    } else {
-      this.onGroupM2(sta, k);
-    }
-    return true;
+    if (!pairwise) return this.onGroupM2(sta, k);
+    return k.keyData.length === 0 ? this.onM4(sta, k) : this.onM2(sta, k);
   }
 
   private onM2(sta: AuthenticatorSta, k: DecodedEapolKey): boolean {

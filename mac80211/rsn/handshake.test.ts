@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { Prng } from '../../netstack/core/prng.ts';
 import { Authenticator, type AuthenticatorConfig, type AuthenticatorEvent } from './authenticator.ts';
-import { decodeEapolKey, eapolKeyMessage } from './eapol-key.ts';
+import { decodeEapolKey, eapolKeyMessage, KeyInfo } from './eapol-key.ts';
 import { passphraseToPsk } from './kdf.ts';
-import type { InstallKey } from './keys.ts';
+import { buildEapolKey, type InstallKey } from './keys.ts';
 import { Akm, Cipher } from './suites.ts';
 import { Supplicant, type SupplicantConfig, type SupplicantEvent } from './supplicant.ts';
 
@@ -425,5 +425,44 @@ describe('hostile input', () => {
     expect(dropped + w.sta.counters.m1).toBe(3000);
     expect(w.sta.counters.m1).toBeGreaterThan(0);
     expect(ap.counters.handshakesCompleted).toBe(0);
+  });
+});
+
+describe('EAPOL-Key requests from the station', () => {
+  it('a MIC-protected pairwise request starts a PTK rekey; a group request a GTK rekey; replays and bad MICs are dropped', () => {
+    const w = world();
+    w.clock.runFor(1000);
+    const kck = w.sta.currentPtk!.kck;
+    const req = (rc: bigint, pairwise: boolean, key: Uint8Array = kck) =>
+      buildEapolKey(
+        w.sta.params,
+        {
+          keyInfo: 2 | KeyInfo.REQUEST | KeyInfo.MIC | KeyInfo.SECURE | (pairwise ? KeyInfo.PAIRWISE : 0),
+          replayCounter: rc,
+        },
+        key,
+        null,
+      );
+    expect(w.ap.receive(STA, req(1n, true, new Uint8Array(16)))).toBe(false);
+    expect(w.ap.counters.dropped['request-mic']).toBe(1);
+    expect(w.ap.receive(STA, req(1n, true))).toBe(true);
+    w.clock.runFor(1000);
+    expect(pairwiseKeys(w.staKeys).length).toBe(2);
+    expect(w.ap.receive(STA, req(1n, false))).toBe(false);
+    expect(w.ap.counters.dropped['request-replay']).toBe(1);
+    // The new PTK's KCK now protects requests.
+    expect(
+      w.ap.receive(
+        STA,
+        buildEapolKey(
+          w.sta.params,
+          { keyInfo: 2 | KeyInfo.REQUEST | KeyInfo.MIC | KeyInfo.SECURE, replayCounter: 2n },
+          w.sta.currentPtk!.kck,
+          null,
+        ),
+      ),
+    ).toBe(true);
+    w.clock.runFor(1000);
+    expect(w.apEvents.at(-1)).toEqual({ type: 'group-rekeyed', keyIdx: 2 });
   });
 });

@@ -194,7 +194,7 @@ export class Supplicant {
     const wasCompleted = this.everCompleted;
     let reason: SupplicantFailureReason | null = null;
     if (!wasCompleted) {
-      reason = this.couldBePskMismatch(reasonCode, locallyGenerated) ? 'wrong-passphrase' : 'disconnected';
+      reason = this.couldBePskMismatch(reasonCode) ? 'wrong-passphrase' : 'disconnected';
       this.fail(reason, reasonCode, locallyGenerated);
     } else {
       this.state = 'idle';
@@ -206,7 +206,7 @@ export class Supplicant {
    * wpa_supplicant's could_be_psk_mismatch(), with the evidence that a message 2 actually went out. Reason 17
    * never counts (wpa_supplicant excludes only the local one; an AP that says 17 verified our MIC first).
    */
-  private couldBePskMismatch(reasonCode: number, _locallyGenerated: boolean): boolean {
+  private couldBePskMismatch(reasonCode: number): boolean {
     if (!this.params.psk || this.everCompleted || this.attemptM2 === 0) return false;
     return reasonCode !== Reason.IE_IN_4WAY_DIFFERS;
   }
@@ -239,7 +239,7 @@ export class Supplicant {
     return false;
   }
 
-  /** An EAPOL PDU from the AP. Bad frames are dropped and counted, never thrown. */
+  /** An EAPOL PDU from the AP; false when it was dropped (counted by reason, never thrown). */
   receive(eapol: Uint8Array): boolean {
     this.counters.rx++;
     if (this.state === 'idle' || this.state === 'failed') return this.drop('not-associated');
@@ -255,12 +255,9 @@ export class Supplicant {
       this.counters.replays++;
       return this.drop('replay');
     }
-    if (ki & KeyInfo.PAIRWISE) {
-      if (ki & KeyInfo.MIC) this.onMessage3(k);
-      else this.onMessage1(k);
-    } else {
-      this.onGroupMessage1(k);
-    }
+    if (!(ki & KeyInfo.PAIRWISE)) return this.onGroupMessage1(k);
+    if (ki & KeyInfo.MIC) return this.onMessage3(k);
+    this.onMessage1(k);
     return true;
   }
 
