@@ -21,6 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants as fsc, openSync, readSync, writeSync } from 'node:fs';
+import { constants as osc } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import type { Clock, Timer } from '../../core/clock.ts';
 import { logger } from '../../core/log.ts';
@@ -126,7 +127,7 @@ interface PipeHandle {
   readStart(): number;
   readStop(): number;
   close(cb?: () => void): void;
-  onread: ((ab?: ArrayBuffer) => void) | null;
+  onread: (ab?: ArrayBuffer) => void;
 }
 
 interface PipeBinding {
@@ -227,13 +228,13 @@ export class TunFdBackend implements TapBackend {
     const b = loadPipeBinding()!;
     const h = new b.Pipe(b.socketType);
     const rc = h.open(this.fd);
-    if (rc !== 0) throw new TapError(`cannot watch the TAP descriptor: ${getSystemErrorName(rc)}`, 'EIO');
+    if (rc !== 0) throw new TapError(`cannot watch the TAP descriptor: ${errnoName(rc)}`, 'EIO');
     // libuv reads into a 64 KiB buffer and hands us exactly the frame: any length is seen whole.
     h.onread = (ab?: ArrayBuffer) => {
       const nread = b.state[b.kReadBytesOrError]!;
       if (nread < 0 || ab === undefined) {
         if (nread === 0) return;
-        const code = nread < 0 ? getSystemErrorName(nread) : 'EIO';
+        const code = nread < 0 ? errnoName(nread) : 'EIO';
         if (code === 'EAGAIN' || code === 'EINTR') return;
         h.readStop();
         sink.readError(code, true);
@@ -243,7 +244,7 @@ export class TunFdBackend implements TapBackend {
       sink.frame(Buffer.from(ab, off, nread), 0, nread);
     };
     const r = h.readStart();
-    if (r !== 0) throw new TapError(`cannot read the TAP descriptor: ${getSystemErrorName(r)}`, 'EIO');
+    if (r !== 0) throw new TapError(`cannot read the TAP descriptor: ${errnoName(r)}`, 'EIO');
     this.pipe = h;
   }
 
@@ -311,7 +312,7 @@ export class TunFdBackend implements TapBackend {
     this.pipe = null;
     if (pipe !== null) {
       pipe.readStop();
-      pipe.onread = null;
+      pipe.onread = noop; // must stay a function: the binding asserts on anything else
       // uv_close closes the descriptor: the kernel releases (and, if we created it, deletes) the TAP.
       this.closing = new Promise((resolve) => pipe.close(() => resolve()));
     } else {
@@ -320,4 +321,14 @@ export class TunFdBackend implements TapBackend {
     }
     return this.closing;
   }
+}
+
+function noop(): void {}
+
+/** Name of a negative errno as libuv reports it; libuv's own table lacks some (EBADFD when a TAP is deleted). */
+function errnoName(n: number): string {
+  const name = getSystemErrorName(n);
+  if (!name.startsWith('Unknown')) return name;
+  for (const [k, v] of Object.entries(osc.errno)) if (v === -n) return k;
+  return `E${-n}`;
 }
