@@ -24,6 +24,7 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import type { Clock } from '../../netstack/core/clock.ts';
 import { TapDevice, type TapOptions } from '../../netstack/link/tap.ts';
+import { Stack } from '../../netstack/stack.ts';
 import { findCommand } from '../../netstack/link/tap/backend.ts';
 import { addNetns, delNetns, ip, linkState, setLinkUp } from '../../netstack/link/tap/iproute.ts';
 
@@ -164,6 +165,22 @@ export class NetnsWorld {
     this.devices.push(dev);
     this.configureKernelSide();
     return dev;
+  }
+
+  /**
+   * airstack on the world's TAP: a Stack named 'airstack' with the device added and, unless `address: false`
+   * (a DHCP client test), `airstackIp/prefix` assigned.
+   */
+  async attachStack(
+    clock: Clock,
+    opts: Partial<TapOptions> & { address?: boolean } = {},
+  ): Promise<{ stack: Stack; dev: TapDevice }> {
+    const { address, ...tapOpts } = opts;
+    const dev = await this.attachTap(clock, tapOpts);
+    const stack = new Stack({ clock, name: 'airstack' });
+    stack.addDevice(dev);
+    if (address !== false) stack.addAddress(dev, `${this.airstackIp}/${this.prefix}`);
+    return { stack, dev };
   }
 
   /** Give the kernel's side of the TAP its address and bring it up (once the TAP is in the namespace). */
