@@ -58,7 +58,9 @@ export function describeInterop(title: string, opts: { tools?: readonly string[]
       });
     });
   } else {
-    describe.skip(`${title} (skipped: ${blocker}; AIRSTACK_REQUIRE_TAP=1 makes this a failure)`, body);
+    const why = `skipped: ${blocker}; AIRSTACK_REQUIRE_TAP=1 makes this a failure`;
+    console.warn(`interop: '${title}' ${why}`);
+    describe.skip(`${title} (${why})`, body);
   }
 }
 
