@@ -136,6 +136,45 @@ async function measure(title: string, opts: Partial<TapOptions>) {
   }
 }
 
+/** The whole stack on the TAP (fd backend, default reader): ping RTT both ways, UDP datagrams/s into a socket. */
+async function measureStack() {
+  const clock = new RealClock();
+  const world = await NetnsWorld.create();
+  try {
+    const { stack, dev } = await world.attachStack(clock);
+    const sock = stack.udpSocket();
+    sock.bind(0, 9);
+    let datagrams = 0;
+    sock.onReadable = () => {
+      while (sock.recv() !== null) datagrams++;
+    };
+    const kping = await kernelPing(world, world.airstackIp, { count: 20, intervalS: 0.01 });
+    const aping = await stack.ping(world.kernelIp, { count: 20, interval: 10 });
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
+    const k0 = kernelCounters(world);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await world.exec(['python3', '-c', BLAST_PY, world.airstackIp, '18', String(seconds)]);
+    await new Promise((r) => setTimeout(r, 50));
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const k1 = kernelCounters(world);
+    sock.close();
+    return {
+      kernelPingMedianMs: median(kping.rtts),
+      airstackPingMedianMs: median(aping.rtts),
+      udpDatagramsPerSec: Math.round(datagrams / secs),
+      udpCpuUsPerDatagram: (cpu.user + cpu.system) / Math.max(1, datagrams),
+      kernelOffered: k1.txPackets + k1.txDropped - k0.txPackets - k0.txDropped,
+      kernelDropped: k1.txDropped - k0.txDropped,
+      softnetDropped: dev.softnet.dropped,
+      rcvbufErrors: stack.snmp().Udp.RcvbufErrors,
+    };
+  } finally {
+    await world.destroy();
+  }
+}
+
 const blocker = interopBlocker(['python3', 'ping']);
 if (blocker) {
   console.error(`tap-bench: cannot run: ${blocker}`);
@@ -158,4 +197,7 @@ console.table(
     'tx kernel got': r.txKernelReceived,
   })),
 );
-console.log(JSON.stringify({ seconds, results }));
+const stackResult = await measureStack();
+console.log('Stack on the TAP (fd, default reader):');
+console.table([stackResult]);
+console.log(JSON.stringify({ seconds, results, stack: stackResult }));
