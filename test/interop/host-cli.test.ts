@@ -58,22 +58,16 @@ describeInterop('airstack host on a TAP, with the kernel as its peer', { tools: 
     world = await NetnsWorld.create();
   });
   afterAll(() => world?.destroy());
+  /** `airstack host` on the world's TAP, created inside the world's namespace. */
+  const startHost = (extra: string[]) =>
+    world.spawnHost(process.execPath, [
+      AIRSTACK,
+      ...['host', '--tap', world.tapName, '--netns', world.ns, '--ip', `${world.airstackIp}/${world.prefix}`],
+      ...extra,
+    ]);
 
   it('answers ping and UDP echo, then prints its counters and exits 0 on SIGINT', async () => {
-    const child = world.spawnHost(process.execPath, [
-      AIRSTACK,
-      'host',
-      '--tap',
-      world.tapName,
-      '--netns',
-      world.ns,
-      '--ip',
-      `${world.airstackIp}/${world.prefix}`,
-      '--gw',
-      world.kernelIp,
-      '--udp-echo',
-      '7',
-    ]);
+    const child = startHost(['--gw', world.kernelIp, '--udp-echo', '7']);
     const done = runChild(child, { timeoutMs: 60_000 });
     await waitForLine(child, /ready/);
     world.configureKernelSide();
@@ -93,16 +87,7 @@ describeInterop('airstack host on a TAP, with the kernel as its peer', { tools: 
   });
 
   it('exits 1 saying so when its TAP is deleted under it', async () => {
-    const child = world.spawnHost(process.execPath, [
-      AIRSTACK,
-      'host',
-      '--tap',
-      world.tapName,
-      '--netns',
-      world.ns,
-      '--ip',
-      `${world.airstackIp}/${world.prefix}`,
-    ]);
+    const child = startHost([]);
     const done = runChild(child, { timeoutMs: 60_000 });
     await waitForLine(child, /ready/);
     await world.exec(['ip', 'link', 'del', 'dev', world.tapName]);

@@ -38,6 +38,16 @@ function kernelCounters(world: NetnsWorld): { rxPackets: number; txPackets: numb
   return { rxPackets: s.rx.packets, txPackets: s.tx.packets, txDropped: s.tx.dropped };
 }
 
+/** The kernel blasts 18-byte UDP datagrams (60-byte frames) at airstack for `seconds`; returns what it cost us. */
+async function blast(world: NetnsWorld) {
+  const k0 = kernelCounters(world);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await world.exec(['python3', '-c', BLAST_PY, world.airstackIp, '18', String(seconds)]);
+  await new Promise((r) => setTimeout(r, 50));
+  return { k0, k1: kernelCounters(world), secs: (performance.now() - t0) / 1000, cpu: process.cpuUsage(cpu0) };
+}
+
 function responder(dev: TapDevice, clock: RealClock, myIp: string): NetCore {
   const core = new NetCore(clock);
   core.register(dev);
@@ -71,16 +81,8 @@ async function measure(title: string, opts: Partial<TapOptions>) {
     const ping = await kernelPing(world, world.airstackIp, { count: 20, intervalS: 0.01 });
     const rtts = ping.rtts.slice().sort((a, b) => a - b);
 
-    // RX: the kernel blasts 18-byte UDP datagrams (60-byte frames) at us.
-    const k0 = kernelCounters(world);
     const rx0 = dev.counters.rxFrames;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await world.exec(['python3', '-c', BLAST_PY, world.airstackIp, '18', String(seconds)]);
-    await new Promise((r) => setTimeout(r, 50));
-    const rxSecs = (performance.now() - t0) / 1000;
-    const rxCpu = process.cpuUsage(cpu0);
-    const k1 = kernelCounters(world);
+    const { k0, k1, secs: rxSecs, cpu: rxCpu } = await blast(world);
     const rxFrames = dev.counters.rxFrames - rx0;
 
     // TX: we write 60-byte broadcast frames of an unused EtherType as fast as the link takes them.
@@ -151,14 +153,7 @@ async function measureStack() {
     const kping = await kernelPing(world, world.airstackIp, { count: 20, intervalS: 0.01 });
     const aping = await stack.ping(world.kernelIp, { count: 20, interval: 10 });
     const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
-    const k0 = kernelCounters(world);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await world.exec(['python3', '-c', BLAST_PY, world.airstackIp, '18', String(seconds)]);
-    await new Promise((r) => setTimeout(r, 50));
-    const secs = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const k1 = kernelCounters(world);
+    const { k0, k1, secs, cpu } = await blast(world);
     sock.close();
     return {
       kernelPingMedianMs: median(kping.rtts),
