@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { missingShared, sharedPath } from '../../test/support/shared.ts';
 import { ETH_P_ARP, ETH_P_IP } from '../ethernet/header.ts';
 import { writeU32 } from '../inet/bytes.ts';
+import { captureFrames } from '../testing/capture.ts';
 import { BCAST_MAC, HOST_IP, HOST_MAC, PEER_IP, PEER_MAC, ethFrame, ip, testHost } from '../testing/host.ts';
 import { ARPOP_REPLY, ARPOP_REQUEST, type ArpPacket, decodeArp, encodeArp } from './arp-header.ts';
 import { Nud } from './neighbour.ts';
@@ -22,20 +22,6 @@ function arp(
   tha: Uint8Array = Buffer.alloc(6),
 ): Buffer {
   return encodeArp({ hrd: 1, pro: ETH_P_IP, op, sha, spa: ipBytes(sip), tha, tpa: ipBytes(tip) });
-}
-
-/** The first few frames of a classic pcap file (enough for the tcpdump test captures). */
-function pcapFrames(path: string): Buffer[] {
-  const f = readFileSync(path);
-  const le = f.readUInt32LE(0) === 0xa1b2c3d4 || f.readUInt32LE(0) === 0xa1b23c4d;
-  const u32 = (o: number) => (le ? f.readUInt32LE(o) : f.readUInt32BE(o));
-  const out: Buffer[] = [];
-  for (let o = 24; o + 16 <= f.length; ) {
-    const incl = u32(o + 8);
-    out.push(f.subarray(o + 16, o + 16 + incl));
-    o += 16 + incl;
-  }
-  return out;
 }
 
 describe('ARP codec', () => {
@@ -155,7 +141,7 @@ describe('ARP receive', () => {
     const p = sharedPath('testdata/net/tcpdump-tests/arp-too-long-tha.pcap');
     if (p === null) return ctx.skip(missingShared('tcpdump-tests/arp-too-long-tha.pcap'));
     const h = testHost({ resolved: false });
-    const frames = pcapFrames(p);
+    const { frames } = captureFrames(p);
     expect(frames.length).toBe(1);
     h.rx(frames[0]!);
     // 802.1ad tag (VID 48) stripped, inner EtherType ARP; hln 14 rejected before anything else.
