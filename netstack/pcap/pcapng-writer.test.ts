@@ -42,9 +42,9 @@ describe('pcapng writer', () => {
           const sink = new MemorySink();
           const w = new PcapngWriter(sink);
           const id = w.addInterface({ linkType: 1, name });
-          packets.forEach((p, i) =>
-            w.writePacket(id, 1_767_225_600_000 + i * 1.5, p, 0, p.length, { direction: i % 2 ? 'in' : 'out' }),
-          );
+          for (const [i, p] of packets.entries()) {
+            w.writePacket(id, 1_767_225_600_000 + i * 1.5, p, 0, p.length, { direction: i % 2 ? 'in' : 'out' });
+          }
           const b = sink.bytes();
           const bl = blocks(b);
           expect(bl.map((x) => x.type)).toEqual([0x0a0d0d0a, 1, ...packets.map(() => 6)]);
