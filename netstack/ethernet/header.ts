@@ -2,6 +2,7 @@
  * Ethernet II / 802.3 header codec (IEEE 802.3 clause 3, 802.1Q-2018 clause 9 for tags). The receive path does not
  * use the decoder (eth_type_trans works on the bytes in place); it is for tools, tests and captures.
  */
+import { copyOf } from '../inet/bytes.ts';
 import { formatMac } from '../inet/addr.ts';
 
 export const ETH_ALEN = 6;
@@ -49,8 +50,8 @@ export interface EthHeader {
 /** Decode the header at buf[off, off+len); null when truncated. At most `maxTags` tags are read. */
 export function decodeEthHeader(buf: Uint8Array, off = 0, len = buf.length - off, maxTags = 2): EthHeader | null {
   if (len < ETH_HLEN) return null;
-  const dst = buf.slice(off, off + 6);
-  const src = buf.slice(off + 6, off + 12);
+  const dst = copyOf(buf, off, off + 6);
+  const src = copyOf(buf, off + 6, off + 12);
   let p = off + 12;
   let type = (buf[p]! << 8) | buf[p + 1]!;
   const tags: VlanTag[] = [];

@@ -3,7 +3,7 @@
  * the bytes in place (icmp.ts).
  */
 import { inetChecksum } from '../core/checksum.ts';
-import { readU32, writeU32 } from '../inet/bytes.ts';
+import { copyOf, readU32, writeU32 } from '../inet/bytes.ts';
 
 export const ICMP_HLEN = 8;
 
@@ -73,7 +73,7 @@ export function decodeIcmp(buf: Uint8Array, off = 0, len = buf.length - off): Ic
     code: buf[off + 1]!,
     checksum: (buf[off + 2]! << 8) | buf[off + 3]!,
     rest: readU32(buf, off + 4),
-    payload: buf.slice(off + ICMP_HLEN, off + len),
+    payload: copyOf(buf, off + ICMP_HLEN, off + len),
   };
 }
 

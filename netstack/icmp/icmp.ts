@@ -14,7 +14,7 @@ import { csumFinish, csumPartial, csumReplace16, csumVerify } from '../core/chec
 import { ChecksumState, PacketType, SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { formatIpv4, isLoopback, isMulticast, isZeronet } from '../inet/addr.ts';
-import { readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
+import { copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
 import { IPPROTO_ICMP, type IcmpErrorInfo, type InetProtocol, type Ipv4RxMeta } from '../inet/protocol.ts';
 import type { IcmpSender, Ipv4 } from '../ipv4/ipv4.ts';
 import { IP_OFFSET, IPV4_HLEN } from '../ipv4/header.ts';
@@ -282,7 +282,7 @@ export class Icmp implements InetProtocol, IcmpSender {
       src: readU32(b, q + 12),
       dst: qdst,
       protocol: b[q + 9]!,
-      quoted: b.slice(q + qhl, d + len),
+      quoted: copyOf(b, q + qhl, d + len),
       reporter: meta.src,
     };
     if (log.enabled) {

@@ -19,3 +19,8 @@ export function writeU16(b: Uint8Array, o: number, v: number): void {
   b[o] = (v >>> 8) & 0xff;
   b[o + 1] = v & 0xff;
 }
+
+/** A private copy of b[start, end) as a plain Uint8Array (Buffer#slice would return a view). */
+export function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.from(b.subarray(start, end));
+}

@@ -3,7 +3,7 @@
  * header in place (ipv4.ts); the decoder and encoder here serve tests, tools and the slow paths.
  */
 import { csumVerify, inetChecksum } from '../core/checksum.ts';
-import { readU32, writeU16, writeU32 } from '../inet/bytes.ts';
+import { copyOf, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
 
 export const IPV4_HLEN = 20;
 export const IPV4_MAX_HLEN = 60;
@@ -66,7 +66,7 @@ export function decodeIpv4Header(buf: Uint8Array, off = 0, len = buf.length - of
     checksum: (buf[off + 10]! << 8) | buf[off + 11]!,
     src: readU32(buf, off + 12),
     dst: readU32(buf, off + 16),
-    options: buf.slice(off + IPV4_HLEN, off + Math.max(IPV4_HLEN, headerLen)),
+    options: copyOf(buf, off + IPV4_HLEN, off + Math.max(IPV4_HLEN, headerLen)),
   };
 }
 

@@ -31,7 +31,7 @@ import {
   isZeronet,
   prefixMask,
 } from '../inet/addr.ts';
-import { readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
+import { copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
 import { EMSGSIZE, ENETUNREACH, ENOBUFS } from '../inet/errno.ts';
 import { skbChecksumHelp } from '../inet/offload.ts';
 import type { IcmpErrorInfo, InetProtocol, Ipv4RxMeta, Ipv4TxOptions } from '../inet/protocol.ts';
@@ -639,7 +639,7 @@ export class Ipv4 {
           src,
           dst: readU32(b, d + 16),
           protocol: b[d + 9]!,
-          quoted: b.slice(d + hl, Math.min(skb.tail, d + hl + 64)),
+          quoted: copyOf(b, d + hl, Math.min(skb.tail, d + hl + 64)),
           reporter: src,
         });
       }

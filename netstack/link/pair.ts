@@ -74,6 +74,8 @@ export interface WireStats {
   peerDown: number;
   /** Frames padded to 60 bytes. */
   padded: number;
+  /** Frames dropped by `dropFilter`. */
+  filtered: number;
 }
 
 export interface PairOptions extends Partial<LinkFaults> {
@@ -116,7 +118,10 @@ export class PairDevice extends NetDevice {
     queueDrops: 0,
     peerDown: 0,
     padded: 0,
+    filtered: 0,
   };
+  /** Drop frames for which this returns true (a tc filter for tests: "lose the second fragment"). */
+  dropFilter: ((frame: Buffer, off: number, len: number) => boolean) | null = null;
   /** Frames dropped because the RX ring was full (rx_missed_errors). */
   rxMissed = 0;
   /** RX buffers allocated because the pool was empty. */
@@ -168,6 +173,11 @@ export class PairDevice extends NetDevice {
     const len = skb.len;
     w.txFrames++;
     w.txBytes += len;
+    if (this.dropFilter?.(skb.buf, skb.data, len)) {
+      w.filtered++;
+      skb.free();
+      return NetdevTx.OK;
+    }
     if (f.loss > 0 && rng.chance(f.loss)) {
       w.lost++;
       skb.free();

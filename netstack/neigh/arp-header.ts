@@ -4,7 +4,7 @@
  * Ethernet/IPv4 (hln 6, pln 4).
  */
 import { formatIpv4, formatMac } from '../inet/addr.ts';
-import { readU32 } from '../inet/bytes.ts';
+import { copyOf, readU32 } from '../inet/bytes.ts';
 
 export const ARPHRD_ETHER = 1;
 export const ARPHRD_IEEE802 = 6;
@@ -33,7 +33,7 @@ export function decodeArp(buf: Uint8Array, off = 0, len = buf.length - off): Arp
   if (len < ARP_FIXED_LEN + 2 * (hln + pln)) return null;
   let p = off + ARP_FIXED_LEN;
   const take = (n: number): Uint8Array => {
-    const v = buf.slice(p, p + n);
+    const v = copyOf(buf, p, p + n);
     p += n;
     return v;
   };

@@ -2,6 +2,7 @@
  * UDP header codec and checksum (RFC 768; RFC 1122 4.1.3.4 for the zero checksum). The receive path reads the
  * bytes in place (udp.ts); this is for tools and tests.
  */
+import { copyOf } from '../inet/bytes.ts';
 import { csumFinish, csumFold, csumPartial, pseudoHeaderSum } from '../core/checksum.ts';
 import { IPPROTO_UDP } from '../inet/protocol.ts';
 
@@ -28,7 +29,7 @@ export function decodeUdp(buf: Uint8Array, off = 0, len = buf.length - off): Udp
     dstPort: (buf[off + 2]! << 8) | buf[off + 3]!,
     length,
     checksum: (buf[off + 6]! << 8) | buf[off + 7]!,
-    payload: buf.slice(off + UDP_HLEN, end),
+    payload: copyOf(buf, off + UDP_HLEN, end),
   };
 }
 
