@@ -20,10 +20,14 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { describe, it } from 'vitest';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'vitest';
 import type { Clock } from '../../netstack/core/clock.ts';
 import { TapDevice, type TapOptions } from '../../netstack/link/tap.ts';
+import { attachPcap } from '../../netstack/pcap/capture.ts';
+import { FileSink, PcapngWriter } from '../../netstack/pcap/pcapng-writer.ts';
 import { Stack } from '../../netstack/stack.ts';
 import { findCommand } from '../../netstack/link/tap/backend.ts';
 import { addNetns, delNetns, ip, linkState, setLinkUp } from '../../netstack/link/tap/iproute.ts';
@@ -62,6 +66,14 @@ export function describeInterop(title: string, opts: { tools?: readonly string[]
     console.warn(`interop: '${title}' ${why}`);
     describe.skip(`${title} (${why})`, body);
   }
+}
+
+/** Call inside a describe(): when one of its tests fails, `world().keepCapture` is set. */
+export function failureTracker(world: () => NetnsWorld | undefined): void {
+  afterEach((ctx) => {
+    const w = world();
+    if (w && ctx.task.result?.state === 'fail') w.keepCapture = true;
+  });
 }
 
 export interface ExecResult {
@@ -127,7 +139,12 @@ export class NetnsWorld {
   readonly prefix: number;
   private children = new Set<ChildProcess>();
   private devices: TapDevice[] = [];
+  private captures: Array<{ writer: PcapngWriter; detach: () => void }> = [];
   private destroyed = false;
+  /** Set by failureTracker(): keep the capture for a person to look at. */
+  keepCapture = false;
+  /** Where this world's capture goes (see capture()). */
+  readonly capturePath: string;
 
   private constructor(
     /** The network namespace holding the kernel's side. */
@@ -139,6 +156,7 @@ export class NetnsWorld {
     this.kernelIp = opts.kernelIp ?? '10.207.0.1';
     this.airstackIp = opts.airstackIp ?? '10.207.0.2';
     this.prefix = opts.prefix ?? 24;
+    this.capturePath = join(tmpdir(), `${ns}.pcapng`);
   }
 
   /** A new, empty namespace (loopback up). */
@@ -183,6 +201,26 @@ export class NetnsWorld {
     stack.addDevice(dev);
     if (address !== false) stack.addAddress(dev, `${this.airstackIp}/${this.prefix}`);
     return { stack, dev };
+  }
+
+  /**
+   * Capture everything on `dev` to `capturePath` (pcapng) until flushCapture() or destroy(). destroy() deletes the
+   * file unless `keepCapture` is set (failureTracker() sets it when a test failed, so the capture is left behind).
+   */
+  capture(stack: Stack, dev: TapDevice): string {
+    const writer = new PcapngWriter(new FileSink(this.capturePath), { userAppl: 'airstack interop test' });
+    this.captures.push({ writer, detach: attachPcap(stack, writer, { devices: [dev] }) });
+    return this.capturePath;
+  }
+
+  /** Stop capturing and close the file (so that tshark can read all of it); returns its path. */
+  flushCapture(): string {
+    for (const c of this.captures) {
+      c.detach();
+      c.writer.close();
+    }
+    this.captures = [];
+    return this.capturePath;
   }
 
   /** Give the kernel's side of the TAP its address and bring it up (once the TAP is in the namespace). */
@@ -243,6 +281,12 @@ export class NetnsWorld {
     for (const dev of this.devices) await dev.destroy().catch(() => {});
     delNetns(this.ns);
     live.delete(this.ns);
+    this.flushCapture();
+    if (this.keepCapture && existsSync(this.capturePath)) {
+      console.warn(`interop: a test failed; the capture of the run is kept at ${this.capturePath}`);
+    } else {
+      rmSync(this.capturePath, { force: true });
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * airstack's IPv4, ICMP and UDP against the Linux kernel's, over a TAP into a network namespace: ping both ways
- * (including 4,000-byte echoes that need fragmentation and reassembly on both sides) and UDP echo both ways.
+ * (including 4,000-byte echoes that need fragmentation and reassembly on both sides) and UDP echo both ways; the
+ * pcapng of the whole run must pass tshark with no malformed packet (it is kept in /tmp when a test fails).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RealClock } from '../../netstack/core/clock.ts';
@@ -8,13 +9,14 @@ import type { TapDevice } from '../../netstack/link/tap.ts';
 import type { Stack } from '../../netstack/stack.ts';
 import { type HostService, udpEchoService } from '../../tools/cli/commands/host.ts';
 import { airstackUdpExchange } from './airstack-side.ts';
-import { describeInterop, NetnsWorld } from './harness.ts';
+import { haveTshark, tshark, tsharkCheck } from '../support/tshark.ts';
+import { describeInterop, failureTracker, NetnsWorld } from './harness.ts';
 import { kernelPing, kernelUdpEchoServer, kernelUdpExchange } from './peers.ts';
 
 /** Sizes that cross the interesting lines: tiny, one full frame (1472), one byte over, several fragments. */
 const UDP_SIZES = [1, 100, 1472, 1473, 4000, 8000];
 
-describeInterop('airstack and the Linux kernel: ping and UDP', { tools: ['ping', 'python3'] }, () => {
+describeInterop('airstack and the Linux kernel: ping and UDP', { tools: ['ping', 'python3', 'tshark'] }, () => {
   const clock = new RealClock();
   let world: NetnsWorld;
   let stack: Stack;
@@ -24,6 +26,7 @@ describeInterop('airstack and the Linux kernel: ping and UDP', { tools: ['ping',
   beforeAll(async () => {
     world = await NetnsWorld.create();
     ({ stack, dev } = await world.attachStack(clock));
+    world.capture(stack, dev);
     echo = udpEchoService(7);
     await echo.start({ stack, dev, clock, say: () => {} });
   });
@@ -31,6 +34,7 @@ describeInterop('airstack and the Linux kernel: ping and UDP', { tools: ['ping',
     await echo?.stop();
     await world?.destroy();
   });
+  failureTracker(() => world);
 
   it('the kernel pings airstack', async () => {
     const r = await kernelPing(world, world.airstackIp, { count: 5 });
@@ -88,5 +92,28 @@ describeInterop('airstack and the Linux kernel: ping and UDP', { tools: ['ping',
     expect(s.Ip.ReasmFails).toBe(0);
     expect(dev.counters.rxRunts + dev.counters.rxOversize + dev.counters.rxReadErrors).toBe(0);
     expect(dev.softnet.dropped).toBe(0);
+  });
+
+  it('the capture of the run passes tshark with no malformed packets', () => {
+    expect(haveTshark()).toBe(true);
+    const file = world.flushCapture();
+    const report = tsharkCheck(file);
+    expect(report.malformed, report.stderr).toEqual([]);
+    expect(report.ok, report.stderr).toBe(true);
+    // Both directions' fragments are in it, and tshark reassembles the 4,000-byte echoes from them.
+    const fragments = tshark(['-n', '-r', file, '-Y', 'ip.flags.mf == 1']).trim().split('\n');
+    expect(fragments.length).toBeGreaterThanOrEqual(12);
+    const echoes = tshark([
+      '-n',
+      '-r',
+      file,
+      '-Y',
+      'icmp.type == 0 && ip.fragment.count == 3',
+      '-T',
+      'fields',
+      '-e',
+      'ip.src',
+    ]);
+    expect(new Set(echoes.trim().split('\n'))).toEqual(new Set([world.airstackIp, world.kernelIp]));
   });
 });

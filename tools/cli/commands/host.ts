@@ -17,6 +17,8 @@ import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
 import { errnoName } from '../../../netstack/inet/errno.ts';
 import { TapDevice, TapError } from '../../../netstack/link/tap.ts';
+import { attachPcap } from '../../../netstack/pcap/capture.ts';
+import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts';
 import { Stack } from '../../../netstack/stack.ts';
 import type { UdpSocket } from '../../../netstack/udp/socket.ts';
 import { UsageError } from '../errors.ts';
@@ -141,6 +143,7 @@ interface RawHostOptions {
   ip?: string;
   gw?: string;
   udpEcho?: string;
+  pcap?: string;
   netns?: string;
   mtu?: string;
   mac?: string;
@@ -156,6 +159,7 @@ export function register(program: Command): void {
     .option('--ip <A.B.C.D/NN>', "this host's address and prefix length")
     .option('--gw <A.B.C.D>', 'default gateway')
     .option('--udp-echo <port>', 'serve UDP echo on this port')
+    .option('--pcap <file>', 'write a pcapng of every frame on the TAP')
     .option('--netns <name>', 'create the TAP inside this network namespace (created if missing)')
     .option('--mtu <bytes>', "set the TAP's MTU (default: the TAP's own, 1500 when new)")
     .option('--mac <aa:bb:cc:dd:ee:ff>', "this host's MAC address (default: random, locally administered)")
@@ -193,6 +197,15 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
   hostPreflight();
 
   const clock = new RealClock();
+  // Opened before the TAP so that a bad path stops us before anything is created.
+  let pcap: PcapngWriter | null = null;
+  if (raw.pcap !== undefined) {
+    try {
+      pcap = new PcapngWriter(new FileSink(raw.pcap), { userAppl: 'airstack host' });
+    } catch (e) {
+      throw new UsageError(`--pcap: ${(e as Error).message}`);
+    }
+  }
   let dev: TapDevice;
   try {
     dev = await TapDevice.create({
@@ -204,6 +217,7 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
       backend: raw.backend as 'auto' | 'fd' | 'socat',
     });
   } catch (e) {
+    pcap?.close();
     if (e instanceof TapError) throw new UsageError(e.message);
     throw e;
   }
@@ -212,9 +226,19 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
   const stack = new Stack({ clock, name: 'host' });
   const ctx: HostContext = { stack, dev, clock, say };
   const started: HostService[] = [];
+  const cleanups: Array<() => void> = [];
   let exitCode = 0;
   try {
     say(dev.describe());
+    // The capture is attached first, so it holds the gratuitous ARP sent when the address is added.
+    if (pcap !== null) {
+      const detach = attachPcap(stack, pcap, { devices: [dev] });
+      const writer = pcap;
+      cleanups.push(() => {
+        detach();
+        writer.close();
+      });
+    }
     stack.addDevice(dev);
     if (address !== null) {
       stack.addAddress(dev, `${address.ip}/${address.prefixLen}`);
@@ -223,6 +247,7 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
     const banner = [address ? `${address.ip}/${address.prefixLen}` : 'no address yet'];
     if (address?.gateway) banner.push(`via ${address.gateway}`);
     banner.push(`mac ${formatMac(dev.addr)}`, 'answering ping');
+    if (raw.pcap !== undefined) banner.push(`pcapng to ${raw.pcap}`);
     for (const s of [...addressing, ...services.filter((x) => !x.providesAddress)]) {
       banner.push(await s.start(ctx));
       started.push(s);
@@ -242,7 +267,8 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
   } finally {
     for (const s of started.reverse()) await s.stop().catch(() => {});
     await dev.destroy();
-    process.stdout.write(hostReport(stack, dev, services));
+    for (const c of cleanups) c();
+    process.stdout.write(hostReport(stack, dev, services, pcap));
   }
   return exitCode;
 }
@@ -252,9 +278,15 @@ function formatMac(mac: Uint8Array): string {
 }
 
 /** What `airstack host` prints on exit: the TAP's counters, the stack's (as /proc/net/snmp), each service's. */
-export function hostReport(stack: Stack, dev: TapDevice, services: readonly HostService[]): string {
+export function hostReport(
+  stack: Stack,
+  dev: TapDevice,
+  services: readonly HostService[],
+  pcap: PcapngWriter | null = null,
+): string {
   const groups: Record<string, Record<string, number>> = { [`tap ${dev.name}`]: { ...dev.counters } };
   for (const s of services) groups[s.name] = s.counters();
+  if (pcap) groups.pcapng = { packets: pcap.packets };
   return `${stack.formatSnmp()}\n${formatCounters(groups)}`;
 }
 
