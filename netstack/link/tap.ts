@@ -226,7 +226,7 @@ export class TapDevice extends NetDevice {
     const parts = [this.backend.description, `mtu ${this.mtu}`];
     if (this.netns) parts.push(`netns ${this.netns}${this.own.createdNetns ? ' (created)' : ''}`);
     parts.push(this.own.createdLink ? 'created' : 'existing');
-    parts.push(`kernel side ${this.kernelMac}`);
+    if (this.kernelMac) parts.push(`kernel side ${this.kernelMac}`);
     return `${this.name}: ${parts.join(', ')}`;
   }
 

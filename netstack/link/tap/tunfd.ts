@@ -201,6 +201,8 @@ export class TunFdBackend implements TapBackend {
   private readSize = 0;
   /** A read buffer that got EAGAIN, kept for the next read. */
   private spare: Buffer | null = null;
+  /** A read failed for good (the TAP was deleted): reading has stopped. */
+  private dead = false;
 
   private constructor(
     private readonly fd: number,
@@ -234,8 +236,9 @@ export class TunFdBackend implements TapBackend {
   }
 
   /**
-   * Read up to `max` frames with non-blocking read(2) calls. Returns how many were delivered, or -1 when the
-   * descriptor has nothing more (EAGAIN) after those; a failed read is reported to the sink and ends the batch.
+   * Read up to `max` frames with non-blocking read(2) calls: how many were delivered, and whether the descriptor
+   * ran dry (EAGAIN) or failed. A failed read is reported to the sink and ends the batch; a fatal one (the TAP is
+   * gone) sets `dead`, after which nothing reads again.
    */
   private drain(max: number): { n: number; empty: boolean } {
     const sink = this.sink!;
@@ -248,10 +251,11 @@ export class TunFdBackend implements TapBackend {
         len = readSync(this.fd, buf, 0, this.readSize, null);
       } catch (e) {
         this.spare = buf;
-        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        const code = errorCode(e as NodeJS.ErrnoException);
         if (code === 'EAGAIN' || code === 'EINTR') return { n, empty: true };
         // EBADFD: the TAP was deleted under us.
         const fatal = code === 'EBADFD' || code === 'EBADF' || code === 'EFAULT' || code === 'ENODEV';
+        if (fatal) this.dead = true;
         sink.readError(code, fatal);
         return { n, empty: true };
       }
@@ -272,7 +276,7 @@ export class TunFdBackend implements TapBackend {
     let paused = false;
     const yielded = () => {
       sinceYield = 0;
-      if (paused && !this.closed) {
+      if (paused && !this.closed && !this.dead) {
         paused = false;
         h.readStart();
       }
@@ -284,7 +288,10 @@ export class TunFdBackend implements TapBackend {
         const code = nread < 0 ? errnoName(nread) : 'EIO';
         if (code === 'EAGAIN' || code === 'EINTR') return;
         h.readStop();
-        sink.readError(code, true);
+        if (!this.dead) {
+          this.dead = true;
+          sink.readError(code, true);
+        }
         return;
       }
       // libuv read into a 64 KiB buffer and gives us exactly the frame, so any length is seen whole.
@@ -292,6 +299,10 @@ export class TunFdBackend implements TapBackend {
       sink.frame(Buffer.from(ab, off, nread), 0, nread);
       // More are often waiting: take them with plain read(2) calls, cheaper than one libuv callback each.
       const { n } = this.drain(EPOLL_DRAIN);
+      if (this.dead) {
+        h.readStop();
+        return;
+      }
       if (sinceYield === 0) this.clock.defer(yielded);
       sinceYield += 1 + n;
       if (sinceYield >= LOOP_BUDGET && !paused) {
@@ -308,6 +319,7 @@ export class TunFdBackend implements TapBackend {
     const turn = () => {
       if (this.closed) return;
       const { empty } = this.drain(POLL_BATCH);
+      if (this.dead) return;
       if (empty) this.pollTimer!.mod(POLL_IDLE_MS);
       else this.clock.defer(turn);
     };
@@ -325,7 +337,7 @@ export class TunFdBackend implements TapBackend {
       skb.free();
       return TapWrite.OK;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = errorCode(e as NodeJS.ErrnoException);
       if (code === 'EAGAIN' || code === 'ENOBUFS' || code === 'ENOMEM') {
         this.writeRetry ??= this.clock.timer(() => this.sink?.writable());
         if (!this.writeRetry.pending) this.writeRetry.mod(WRITE_RETRY_MS);
@@ -360,10 +372,19 @@ export class TunFdBackend implements TapBackend {
 
 function noop(): void {}
 
+/** Linux errnos a TAP read can return that libuv and os.constants do not name. */
+const LINUX_ERRNO: Record<number, string> = { 77: 'EBADFD' };
+
 /** Name of a negative errno as libuv reports it; libuv's own table lacks some (EBADFD when a TAP is deleted). */
 function errnoName(n: number): string {
   const name = getSystemErrorName(n);
   if (!name.startsWith('Unknown')) return name;
   for (const [k, v] of Object.entries(osc.errno)) if (v === -n) return k;
-  return `E${-n}`;
+  return LINUX_ERRNO[-n] ?? `E${-n}`;
+}
+
+/** The errno name of a failed fs call (Node has no name for errnos libuv does not map, such as EBADFD). */
+function errorCode(e: NodeJS.ErrnoException): string {
+  if (e.code !== undefined && /^E[A-Z0-9]+$/.test(e.code)) return e.code;
+  return typeof e.errno === 'number' ? errnoName(e.errno < 0 ? e.errno : -e.errno) : 'EIO';
 }
