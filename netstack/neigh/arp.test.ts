@@ -268,3 +268,15 @@ describe('Neighbour resolution', () => {
     expect([...g!.arp!.tpa]).toEqual([10, 0, 1, 1]);
   });
 });
+
+describe('neighbour garbage collection', () => {
+  it('collects idle entries whatever the rounding of their timestamps (no timer spinning at one instant)', () => {
+    const h = testHost({ resolved: false });
+    const sk = h.stack.udpSocket();
+    h.clock.runUntil(34622.87996320177); // a time whose sum with 60 s rounds below it when subtracted back
+    sk.sendTo(Buffer.from('x'), PEER_IP, 9);
+    h.rx(ethFrame(ETH_P_ARP, arp(ARPOP_REPLY, PEER_IP, HOST_IP, PEER_MAC, HOST_MAC)));
+    h.clock.runUntilIdle(10_000); // throws on a livelock
+    expect(h.stack.neighbours()).toEqual([]);
+  });
+});

@@ -323,8 +323,11 @@ export class NeighTable {
     const s = n.state;
     if (s === Nud.NONE || s & (Nud.STALE | Nud.FAILED)) {
       // Garbage collection of idle entries.
-      if (n.queue.length === 0 && now - n.used >= p.gcStaleTimeMs) this.destroy(n);
-      else n.timer.modAt(n.used + p.gcStaleTimeMs);
+      // Compare with the same sum the timer was armed with (a difference can round below it forever).
+      const deadline = n.used + p.gcStaleTimeMs;
+      if (now < deadline) n.timer.modAt(deadline);
+      else if (n.queue.length === 0) this.destroy(n);
+      else n.timer.mod(p.gcStaleTimeMs);
       return;
     }
     if (s === Nud.REACHABLE) {

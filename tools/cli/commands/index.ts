@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { register as demo } from './demo.ts';
 import { register as host } from './host.ts';
 
 /** Every subcommand's register function, in the order `airstack --help` lists them. */
-export const commands: Array<(program: Command) => void> = [host];
+export const commands: Array<(program: Command) => void> = [demo, host];
