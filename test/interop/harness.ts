@@ -20,7 +20,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'vitest';
@@ -114,14 +114,27 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Delete namespaces of earlier runs whose process is gone (a killed test run cannot clean up after itself). */
+/** A namespace this old cannot belong to a running test (worlds live seconds). */
+const STALE_AFTER_MS = 15 * 60_000;
+
+/**
+ * Delete namespaces of earlier runs whose process is gone (a killed test run cannot clean up after itself). Only
+ * old ones: a process in another pid namespace that shares /run/netns would look dead to us.
+ */
 export function reapStaleNamespaces(): void {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.status !== 0) return;
   for (const line of r.stdout.split('\n')) {
     const name = line.split(' ')[0] ?? '';
     const m = /^airstack-(\d+)-/.exec(name);
-    if (m && !pidAlive(Number(m[1]))) delNetns(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    let age = 0;
+    try {
+      age = Date.now() - statSync(`/run/netns/${name}`).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (age > STALE_AFTER_MS) delNetns(name);
   }
 }
 
