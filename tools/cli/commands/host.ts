@@ -10,8 +10,9 @@
  *
  * Extension points (issue 3): a `HostFeature` adds its options to the command and, when asked for, a
  * `HostService` that runs on the stack (TCP echo, HTTP, DHCP server) — or, with `providesAddress`, a service that
- * configures the address itself (DHCP client) instead of `--ip`. Add a feature with `hostFeatures.push(...)` from
- * its own module and import that module below.
+ * configures the address itself (DHCP client) instead of `--ip`. UDP echo below is the model. Write a feature in
+ * its own module and add it to `hostFeatures`; that module may import types and the parse helpers from this file
+ * (functions, so the import cycle is harmless) but not `hostFeatures` itself.
  */
 import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
@@ -52,8 +53,6 @@ export interface HostFeature {
   /** From the parsed options: the service to run, or null when not asked for. Bad values throw UsageError. */
   plan(opts: Record<string, unknown>): HostService | null;
 }
-
-export const hostFeatures: HostFeature[] = [];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
@@ -142,7 +141,6 @@ interface RawHostOptions {
   tap: string;
   ip?: string;
   gw?: string;
-  udpEcho?: string;
   pcap?: string;
   netns?: string;
   mtu?: string;
@@ -157,24 +155,23 @@ export function register(program: Command): void {
     .description('run the netstack as a host on a Linux TAP device: answers ping, serves UDP echo (needs root)')
     .requiredOption('--tap <name>', 'TAP interface to use (created if it does not exist)')
     .option('--ip <A.B.C.D/NN>', "this host's address and prefix length")
-    .option('--gw <A.B.C.D>', 'default gateway')
-    .option('--udp-echo <port>', 'serve UDP echo on this port')
+    .option('--gw <A.B.C.D>', 'default gateway');
+  for (const f of hostFeatures) f.options(cmd);
+  cmd
     .option('--pcap <file>', 'write a pcapng of every frame on the TAP')
     .option('--netns <name>', 'create the TAP inside this network namespace (created if missing)')
     .option('--mtu <bytes>', "set the TAP's MTU (default: the TAP's own, 1500 when new)")
     .option('--mac <aa:bb:cc:dd:ee:ff>', "this host's MAC address (default: random, locally administered)")
-    .option('--backend <auto|fd|socat>', 'how to reach the TAP: fd (python3 does one ioctl) or socat', 'auto');
-  for (const f of hostFeatures) f.options(cmd);
-  cmd.action(async (raw: RawHostOptions) => {
-    const code = await runHostCommand(raw);
-    process.exit(code);
-  });
+    .option('--backend <auto|fd|socat>', 'how to reach the TAP: fd (python3 does one ioctl) or socat', 'auto')
+    .action(async (raw: RawHostOptions) => {
+      const code = await runHostCommand(raw);
+      process.exit(code);
+    });
 }
 
 async function runHostCommand(raw: RawHostOptions): Promise<number> {
   // Everything a person can get wrong is checked before anything is created.
   const services: HostService[] = [];
-  if (raw.udpEcho !== undefined) services.push(udpEchoService(parsePort(raw.udpEcho, '--udp-echo')));
   for (const f of hostFeatures) {
     const s = f.plan(raw);
     if (s) services.push(s);
@@ -293,6 +290,15 @@ export function hostReport(
 // ---------------------------------------------------------------------------------------------------------------
 // UDP echo (RFC 862)
 
+export const udpEchoFeature: HostFeature = {
+  options(cmd) {
+    cmd.option('--udp-echo <port>', 'serve UDP echo on this port');
+  },
+  plan(opts) {
+    return opts.udpEcho === undefined ? null : udpEchoService(parsePort(String(opts.udpEcho), '--udp-echo'));
+  },
+};
+
 export function udpEchoService(port: number): HostService {
   let sock: UdpSocket | null = null;
   const c = { datagrams: 0, bytes: 0, sendErrors: 0 };
@@ -332,3 +338,6 @@ export function formatCounters(groups: Record<string, Record<string, number>>): 
   }
   return out;
 }
+
+/** The features of `airstack host`, in the order their options are listed. */
+export const hostFeatures: HostFeature[] = [udpEchoFeature];
