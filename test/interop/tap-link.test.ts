@@ -157,6 +157,21 @@ describeInterop('TAP link lifecycle', { tools: ['python3', 'socat'] }, () => {
     await expect(TapDevice.create({ name: 'x'.repeat(16), clock })).rejects.toThrow(/invalid interface name/);
   });
 
+  it('says a TAP another process holds is in use, whichever backend tries', async () => {
+    const name = `${world.tapName}b`.slice(0, 15);
+    const holder = await TapDevice.create({ name, clock, up: false });
+    try {
+      for (const backend of ['fd', 'socat'] as const) {
+        const err = await TapDevice.create({ name, clock, backend }).catch((e: unknown) => e);
+        expect(err, backend).toBeInstanceOf(TapError);
+        expect((err as TapError).message).toBe(`TAP ${name} is already in use by another process`);
+      }
+    } finally {
+      await holder.destroy();
+    }
+    expect(linkState(name)).toBeNull();
+  });
+
   for (const v of variants) {
     it(`reports the link as lost, once, when the TAP is deleted under it: ${v.title}`, async () => {
       const dev = await world.attachTap(clock, v.opts);
