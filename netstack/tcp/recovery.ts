@@ -11,7 +11,7 @@ import { tcpRackAdvance, tcpRackDetectLoss, tcpTlpAck } from './rack.ts';
 import { tcpRttEstimator, tcpUpdateMinRtt } from './rtt.ts';
 import { seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax } from './seq.ts';
 import { EV_WRITABLE, RtxKind, type TcpSock } from './sock.ts';
-import { tcpClearXmitTimer, tcpRearmRto } from './timers.ts';
+import { tcpClearXmitTimer, tcpSetXmitTimer } from './timers.ts';
 import { EVER_RETRANS, SACKED_ACKED, SACKED_RETRANS, SEG_LOST, type TxSeg } from './txqueue.ts';
 import { CaState } from './types.ts';
 import { TCP_FIN, TCP_SYN } from './wire.ts';
@@ -99,7 +99,7 @@ export function tcpAck(sk: TcpSock, th: TcpHeader, payloadLen: number): number {
   if (sk.packetsOut === 0) {
     if (sk.rtxKind !== RtxKind.PROBE0) tcpClearXmitTimer(sk);
   } else if (flag & FLAG_SND_UNA_ADVANCED) {
-    if (sk.rtxKind !== RtxKind.REO_TIMEOUT) tcpRearmRto(sk);
+    if (sk.rtxKind !== RtxKind.REO_TIMEOUT) tcpSetXmitTimer(sk);
   }
   if (sk.rtxKind === RtxKind.PROBE0) tcpAckProbe(sk);
   if (sk.sndFull && (flag & FLAG_DATA_ACKED) !== 0 && sk.sendSpace * 3 >= sk.sndbuf) {

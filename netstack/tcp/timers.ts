@@ -46,8 +46,13 @@ export function tcpRearmRto(sk: TcpSock): void {
 /** After sending new data: a loss probe if RACK-TLP allows one, else the RTO when none is running. */
 export function tcpArmTlpOrRto(sk: TcpSock): void {
   if (sk.packetsOut === 0) return;
-  if (tcpScheduleLossProbe(sk)) return;
+  if (tcpScheduleLossProbe(sk, false)) return;
   if (!sk.rtxTimer.pending || sk.rtxKind === RtxKind.PROBE0) tcpRearmRto(sk);
+}
+
+/** An ACK advanced snd_una (tcp_set_xmit_timer): a fresh loss probe if allowed, else restart the RTO. */
+export function tcpSetXmitTimer(sk: TcpSock): void {
+  if (!tcpScheduleLossProbe(sk, true)) tcpRearmRto(sk);
 }
 
 /**
@@ -55,13 +60,15 @@ export function tcpArmTlpOrRto(sk: TcpSock): void {
  * PTO = 2·SRTT, plus the worst-case delayed ACK (200 ms) when one segment is in flight, but never later than the
  * RTO would fire (as Linux: at worst the probe replaces the RTO and spares the window collapse).
  */
-function tcpScheduleLossProbe(sk: TcpSock): boolean {
+function tcpScheduleLossProbe(sk: TcpSock, advancing: boolean): boolean {
   const cfg = sk.stack.config;
   if (!cfg.tlp || !sk.sackOk || sk.srtt === 0 || sk.caState !== CaState.OPEN || sk.tlpPending) return false;
   if (sk.state === TcpState.SYN_SENT || sk.state === TcpState.SYN_RECV) return false;
   let pto = 2 * sk.srtt + (sk.packetsOut === 1 ? WC_DELACK_MS : 2);
   const rtoLeft =
-    sk.rtxTimer.pending && sk.rtxKind === RtxKind.RETRANS ? sk.rtxTimer.expires - sk.now() : tcpRtoWithBackoff(sk);
+    !advancing && sk.rtxTimer.pending && sk.rtxKind === RtxKind.RETRANS
+      ? sk.rtxTimer.expires - sk.now()
+      : tcpRtoWithBackoff(sk);
   if (rtoLeft <= 0) return false;
   if (pto > rtoLeft) pto = rtoLeft;
   tcpResetXmitTimer(sk, RtxKind.LOSS_PROBE, pto);
@@ -262,7 +269,8 @@ export function tcpTimeWait(sk: TcpSock): void {
   sk.delackTimer.cancel();
   sk.ackPending = false;
   sk.tx.clear();
-  sk.rx.purge();
+  // Unread data stays readable for a user who has not closed (Linux keeps it on the full socket).
+  if (sk.orphan) sk.rx.purge();
   sk.packetsOut = sk.sackedOut = sk.lostOut = sk.retransOut = 0;
   sk.kaTimer.mod(sk.stack.config.timeWaitMs);
   sk.wake(EV_CLOSE);

@@ -12,7 +12,13 @@ import type { Ipv4RxMeta, Ipv4TxOptions } from '../../netstack/inet/protocol.ts'
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import { TcpStack } from '../../netstack/tcp/stack.ts';
 import type { TcpConfig } from '../../netstack/tcp/types.ts';
-import { TcpHeader, parseTcpHeader } from '../../netstack/tcp/wire.ts';
+import {
+  TcpHeader,
+  type TcpSegmentFields,
+  encodeTcpSegment,
+  parseTcpHeader,
+  tcpChecksum,
+} from '../../netstack/tcp/wire.ts';
 
 export const ADDR_A = 0x0a000001; // 10.0.0.1
 export const ADDR_B = 0x0a000002; // 10.0.0.2
@@ -308,4 +314,50 @@ export function bulkTransfer(net: SimNet, data: Uint8Array, maxMs: number, port 
     server,
     goodputBps: (received * 8 * 1000) / Math.max(durationMs, 1e-9),
   };
+}
+
+/** Deliver a hand-made segment to `to` as if sent by the other host (checksum filled in). */
+export function injectSegment(net: SimNet, to: 'a' | 'b', f: TcpSegmentFields): void {
+  const bytes = encodeTcpSegment(f);
+  const src = to === 'b' ? ADDR_A : ADDR_B;
+  const dst = to === 'b' ? ADDR_B : ADDR_A;
+  const c = tcpChecksum(bytes, 0, bytes.length, src, dst);
+  bytes[16] = c >> 8;
+  bytes[17] = c & 0xff;
+  const skb = SkBuff.fromBytes(bytes);
+  const stack = to === 'b' ? net.b : net.a;
+  stack.rcv(skb, {
+    src,
+    dst,
+    protocol: 6,
+    tos: 0,
+    ttl: 64,
+    length: bytes.length,
+    dev: to === 'b' ? net.devB : net.devA,
+    broadcast: false,
+  });
+}
+
+/** A connected pair (client on A, server on B), run until established. */
+export function connectPair(
+  net: SimNet,
+  port = 5001,
+  opts: { backlog?: number } = {},
+): { client: TcpSock; server: TcpSock; listener: import('../../netstack/tcp/listen.ts').TcpListener } {
+  const listener = net.b.listen({ port, backlog: opts.backlog });
+  const client = net.a.connect({ addr: ADDR_B, port });
+  let server: TcpSock | null = null;
+  net.runUntil(() => {
+    server ??= listener.accept();
+    return server !== null && client.state === 1;
+  }, 30_000);
+  if (server === null) throw new Error('connectPair: no connection');
+  return { client, server, listener };
+}
+
+/** Read everything available from a connection into one Buffer. */
+export function drain(sk: TcpSock): Buffer {
+  const parts: Buffer[] = [];
+  for (let b = sk.recv(); b !== null; b = sk.recv()) parts.push(b);
+  return Buffer.concat(parts);
 }
