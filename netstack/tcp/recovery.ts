@@ -239,7 +239,14 @@ export function tcpSackTag(sk: TcpSock, th: TcpHeader, ack: number): number {
     flag |= FLAG_DSACK;
     ext.TCPDSACKRecv++;
     if (!seqLt(s0, ack)) ext.TCPDSACKOfoRecv++;
-    sk.rackDsackSeen = true;
+    // RFC 8985 §6.2 step 4: a D-SACK widens RACK's reordering window (at most once per round trip).
+    sk.rackReorderingSeen = true;
+    if (!sk.rackDsackSeen || seqGeq(ack, sk.rackDsackRound)) {
+      sk.rackDsackSeen = true;
+      sk.rackDsackRound = sk.sndNxt;
+      sk.rackReoWndMult++;
+      sk.rackReoWndPersist = 16;
+    }
     if (sk.undoActive && sk.undoRetrans > 0 && seqGt(e0, sk.undoMarker)) sk.undoRetrans--;
   }
   // Valid blocks, sorted by start.
@@ -439,11 +446,11 @@ export function tcpFastRetransAlert(
       if (!seqLt(sk.sndUna, sk.highSeq)) tcpSetOpen(sk);
       break;
   }
-  // Loss detection.
+  // Loss detection: RACK (time-based, as Linux by default) or RFC 6675's DupThresh for SACK; NewReno without.
   if (sk.packetsOut > 0) {
     if (sk.sackOk) {
-      tcpMarkLostDupThresh(sk);
-      tcpRackDetectLoss(sk);
+      if (sk.stack.config.rack) tcpRackDetectLoss(sk);
+      else tcpMarkLostDupThresh(sk);
     } else if (sk.caState < CaState.RECOVERY && sk.sackedOut >= sk.reordering) {
       tcpMarkHeadLost(sk);
     } else if (
@@ -474,6 +481,8 @@ export function tcpEnterRecovery(sk: TcpSock): void {
   const ext = sk.stack.ext;
   if (sk.sackOk) ext.TCPSackRecovery++;
   else ext.TCPRenoRecovery++;
+  // RFC 8985 §6.2: the widened reordering window decays after 16 recoveries without D-SACK.
+  if (sk.rackReoWndPersist > 0 && --sk.rackReoWndPersist === 0) sk.rackReoWndMult = 1;
   tcpInitUndo(sk);
   sk.priorSsthresh = sk.ssthresh;
   sk.priorCwnd = sk.cwnd;

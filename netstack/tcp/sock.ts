@@ -233,7 +233,9 @@ export class TcpSock implements CcSock {
   rackEndSeq = 0;
   rackRtt = 0;
   rackReoWndMult = 1;
+  rackReoWndPersist = 0;
   rackDsackSeen = false;
+  rackDsackRound = 0;
   rackValid = false;
   rackReorderingSeen = false;
   tlpHighSeq = 0;
