@@ -58,7 +58,8 @@ export function tcpReceiveWindow(sk: TcpSock): number {
 export function tcpSelectWindow(sk: TcpSock): number {
   const cur = tcpReceiveWindow(sk);
   const scale = sk.rcvWscale;
-  const limit = sk.wscaleOk ? 65535 * 2 ** scale : 65535;
+  // Shifts are exact here: windows stay below 2^30 (65535 << 14).
+  const limit = sk.wscaleOk ? 65535 << scale : 65535;
   let free = sk.rcvbuf - sk.rx.bytes;
   if (free > limit) free = limit;
   let win: number;
@@ -70,21 +71,24 @@ export function tcpSelectWindow(sk: TcpSock): number {
   }
   // The header carries win >> scale: round a grown window down, a held one up (the edge must not recede).
   if (scale > 0) {
-    const g = 2 ** scale;
-    win = win === cur ? Math.ceil(win / g) * g : Math.floor(win / g) * g;
-    if (win < cur) win = Math.ceil(cur / g) * g;
+    const mask = (1 << scale) - 1;
+    if (win === cur) win = (win + mask) & ~mask;
+    else win &= ~mask;
+    if (win < cur) win = (cur + mask) & ~mask;
   }
   if (win > limit) win = limit;
-  const ext = sk.stack.ext;
-  if (win === 0) {
-    if (sk.rcvWnd !== 0) ext.TCPToZeroWindowAdv++;
-    ext.TCPWantZeroWindowAdv++;
-  } else if (sk.rcvWnd === 0 && sk.rcvWup !== 0) {
-    ext.TCPFromZeroWindowAdv++;
+  if (win === 0 || sk.rcvWnd === 0) {
+    const ext = sk.stack.ext;
+    if (win === 0) {
+      if (sk.rcvWnd !== 0) ext.TCPToZeroWindowAdv++;
+      ext.TCPWantZeroWindowAdv++;
+    } else if (sk.rcvWup !== 0) {
+      ext.TCPFromZeroWindowAdv++;
+    }
   }
   sk.rcvWnd = win;
   sk.rcvWup = sk.rcvNxt;
-  return Math.floor(win / 2 ** scale);
+  return win >>> scale;
 }
 
 /**
@@ -494,7 +498,7 @@ export function tcpCleanupRbuf(sk: TcpSock, copied: number): void {
   const st = sk.state;
   if (st !== TcpState.ESTABLISHED && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2) return;
   const cur = tcpReceiveWindow(sk);
-  const free = Math.min(sk.rcvbuf - sk.rx.bytes, sk.wscaleOk ? 65535 * 2 ** sk.rcvWscale : 65535);
+  const free = Math.min(sk.rcvbuf - sk.rx.bytes, sk.wscaleOk ? 65535 << sk.rcvWscale : 65535);
   // Linux sends an update when the new window is at least twice the one the peer knows (and worth an MSS).
   if (free >= 2 * cur && free - cur >= Math.min(sk.rcvbuf >> 1, sk.advMss)) {
     sk.ackPending = true;

@@ -111,7 +111,7 @@ export function tcpAck(sk: TcpSock, th: TcpHeader, payloadLen: number): number {
 
 /** Window update from an ACK (RFC 9293 §3.10.7.4: SND.WL1/SND.WL2 rule). Returns true when the window changed. */
 function tcpAckUpdateWindow(sk: TcpSock, th: TcpHeader, ack: number): boolean {
-  const nwin = th.flags & TCP_SYN ? th.window : th.window * 2 ** sk.sndWscale;
+  const nwin = th.flags & TCP_SYN ? th.window : th.window << sk.sndWscale;
   if (seqLt(sk.sndWl1, th.seq) || (sk.sndWl1 === th.seq && seqLeq(sk.sndWl2, ack))) {
     const changed = nwin !== sk.sndWnd;
     sk.sndWnd = nwin;

@@ -17,7 +17,7 @@ import { RxQueue } from './rxqueue.ts';
 import type { TcpListener } from './listen.ts';
 import type { TcpStack } from './stack.ts';
 import { onDelackTimer, onKeepaliveTimer, onRtxTimer, tcpDone, tcpKeepaliveReset } from './timers.ts';
-import { TCP_HEADROOM, TxQueue, TxSeg } from './txqueue.ts';
+import { TCP_HEADROOM, TxQueue, TxSeg, allocSegBuffer, copyInto } from './txqueue.ts';
 import {
   CaState,
   type CongestionName,
@@ -486,7 +486,7 @@ export class TcpSock implements CcSock {
     const last = tx.last();
     if (last !== undefined && tx.sendHead < tx.segs.length && last.cap > 0 && (last.flags & 0x03) === 0) {
       const k = Math.min(last.cap, n);
-      last.buf!.set(data.subarray(off, off + k), last.off + last.len);
+      copyInto(data, off, k, last.buf!, last.off + last.len);
       last.len += k;
       last.end = (last.end + k) >>> 0;
       last.cap -= k;
@@ -499,9 +499,9 @@ export class TcpSock implements CcSock {
     while (n > 0) {
       const k = Math.min(goal, n);
       const seg = new TxSeg();
-      seg.buf = Buffer.allocUnsafe(TCP_HEADROOM + goal);
+      seg.buf = allocSegBuffer(TCP_HEADROOM + goal);
       seg.off = TCP_HEADROOM;
-      seg.buf.set(data.subarray(off, off + k), TCP_HEADROOM);
+      copyInto(data, off, k, seg.buf, TCP_HEADROOM);
       seg.len = k;
       seg.cap = goal - k;
       seg.ownHeadroom = true;

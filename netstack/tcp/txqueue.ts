@@ -168,6 +168,29 @@ export class TxQueue {
   }
 }
 
+/** Segment buffers are carved from 64 KiB slabs: one ArrayBuffer per ~38 segments instead of one per 4. */
+const SLAB_SIZE = 64 * 1024;
+let slab: Buffer = Buffer.allocUnsafeSlow(0);
+let slabUsed = 0;
+
+/** A buffer of `size` bytes for a segment (headroom + payload); never shared with another live segment. */
+export function allocSegBuffer(size: number): Buffer {
+  if (size > SLAB_SIZE >> 2) return Buffer.allocUnsafeSlow(size);
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const b = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7;
+  return b;
+}
+
+/** Copy n bytes of src (from off) into dst at dstOff: Buffer.copy (memcpy) for Buffers, set() otherwise. */
+export function copyInto(src: Uint8Array, off: number, n: number, dst: Buffer, dstOff: number): void {
+  if (Buffer.isBuffer(src)) src.copy(dst, dstOff, off, off + n);
+  else dst.set(src.subarray(off, off + n), dstOff);
+}
+
 /** True when a segment is entirely below `una` (fully acknowledged). */
 export function segAcked(seg: TxSeg, una: number): boolean {
   return !seqLt(una, seg.end);
