@@ -16,9 +16,14 @@ export interface OfoSeg {
   skb: SkBuff;
 }
 
+/** Stands in for a buffer handed to the user, so that freeing its skb cannot recycle it (skb.ts rule 4). */
+const DETACHED = Buffer.alloc(0);
+
 export class RxQueue {
   private q: SkBuff[] = [];
   private qh = 0;
+  /** A view of the head skb's buffer was handed out (a partial read): its buffer is the user's. */
+  private headShared = false;
   /** Unread in-order bytes. */
   bytes = 0;
   ofo: OfoSeg[] = [];
@@ -47,8 +52,13 @@ export class RxQueue {
     const n = Math.min(skb.len, max);
     const view = skb.buf.subarray(skb.data, skb.data + n);
     this.bytes -= n;
-    if (n === skb.len) this.popHead();
-    else skb.data += n;
+    if (n === skb.len) {
+      this.headShared = true;
+      this.popHead();
+    } else {
+      skb.data += n;
+      this.headShared = true;
+    }
     return view;
   }
 
@@ -81,6 +91,8 @@ export class RxQueue {
 
   private popHead(): void {
     const skb = this.q[this.qh]!;
+    if (this.headShared) detach(skb);
+    this.headShared = false;
     this.q[this.qh++] = undefined as unknown as SkBuff;
     if (this.qh === this.q.length) {
       this.q.length = 0;
@@ -95,6 +107,8 @@ export class RxQueue {
 
   /** Drop all queued data (abort / close with unread data). */
   purge(): void {
+    if (this.headShared && this.qh < this.q.length) detach(this.q[this.qh]!);
+    this.headShared = false;
     for (let i = this.qh; i < this.q.length; i++) this.q[i]!.free();
     this.q = [];
     this.qh = 0;
@@ -259,6 +273,12 @@ export class RxQueue {
     }
     this.sackCount = w;
   }
+}
+
+/** The user holds views of skb's buffer: free the skb without giving the buffer back to a pool. */
+function detach(skb: SkBuff): void {
+  skb.buf = DETACHED;
+  skb.data = skb.tail = 0;
 }
 
 const drained = { rcvNxt: 0, fin: false };
