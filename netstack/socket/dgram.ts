@@ -34,6 +34,9 @@ export interface RemoteInfo {
   size: number;
 }
 
+/** Any event listener (EventEmitter's own parameter type). */
+type AnyListener = Parameters<EventEmitter['on']>[1];
+
 type SendCb = (err: Error | null, bytes?: number) => void;
 type Msg = string | Uint8Array | DataView | ReadonlyArray<string | Uint8Array | DataView>;
 
@@ -99,6 +102,22 @@ export class DgramSocket extends EventEmitter {
       if (opts.signal.aborted) process.nextTick(() => this.close());
       else opts.signal.addEventListener('abort', () => this.close(), { once: true });
     }
+  }
+
+  override on(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
+  override on(event: 'listening' | 'close' | 'connect', listener: () => void): this;
+  override on(event: 'error', listener: (err: Error & { code?: string }) => void): this;
+  override on(event: string | symbol, listener: AnyListener): this;
+  override on(event: string | symbol, listener: AnyListener): this {
+    return super.on(event, listener);
+  }
+
+  override once(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): this;
+  override once(event: 'listening' | 'close' | 'connect', listener: () => void): this;
+  override once(event: 'error', listener: (err: Error & { code?: string }) => void): this;
+  override once(event: string | symbol, listener: AnyListener): this;
+  override once(event: string | symbol, listener: AnyListener): this {
+    return super.once(event, listener);
   }
 
   // --- bind ------------------------------------------------------------------------------------------------

@@ -34,6 +34,19 @@ export interface ListenOptions {
   path?: string;
 }
 
+/** What 'drop' reports about a connection refused by maxConnections. */
+export interface DropInfo {
+  localAddress: string;
+  localPort: number;
+  localFamily: string;
+  remoteAddress: string;
+  remotePort: number;
+  remoteFamily: string;
+}
+
+/** Any event listener (EventEmitter's own parameter type). */
+type AnyListener = Parameters<EventEmitter['on']>[1];
+
 const UV_MESSAGES: Record<string, string> = {
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'address not available',
@@ -55,6 +68,24 @@ export class Server extends EventEmitter {
     this.#net = net;
     this.#opts = options;
     if (connectionListener !== undefined) this.on('connection', connectionListener);
+  }
+
+  override on(event: 'connection', listener: (socket: Socket) => void): this;
+  override on(event: 'listening' | 'close', listener: () => void): this;
+  override on(event: 'error', listener: (err: Error & { code?: string }) => void): this;
+  override on(event: 'drop', listener: (data: DropInfo) => void): this;
+  override on(event: string | symbol, listener: AnyListener): this;
+  override on(event: string | symbol, listener: AnyListener): this {
+    return super.on(event, listener);
+  }
+
+  override once(event: 'connection', listener: (socket: Socket) => void): this;
+  override once(event: 'listening' | 'close', listener: () => void): this;
+  override once(event: 'error', listener: (err: Error & { code?: string }) => void): this;
+  override once(event: 'drop', listener: (data: DropInfo) => void): this;
+  override once(event: string | symbol, listener: AnyListener): this;
+  override once(event: string | symbol, listener: AnyListener): this {
+    return super.once(event, listener);
   }
 
   get listening(): boolean {
@@ -157,14 +188,15 @@ export class Server extends EventEmitter {
       const sk = l.accept(s.tcpOwner);
       if (sk === null) break;
       if (this.#connections.size >= this.maxConnections) {
-        this.emit('drop', {
+        const info: DropInfo = {
           localAddress: formatIpv4(sk.saddr),
           localPort: sk.sport,
           localFamily: 'IPv4',
           remoteAddress: formatIpv4(sk.daddr),
           remotePort: sk.dport,
           remoteFamily: 'IPv4',
-        });
+        };
+        this.emit('drop', info);
         sk.owner = null;
         sk.close();
         continue;

@@ -11,6 +11,7 @@
  * data, as close(2)), resetAndDestroy() sends RST; errors carry Node's code/errno/syscall.
  */
 import type { AddressInfo } from 'node:net';
+import type { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import type { Timer } from '../core/clock.ts';
 import { formatIpv4, parseIpv4 } from '../inet/addr.ts';
@@ -52,6 +53,9 @@ export interface TcpSocketConnectOpts {
   /** Per-connection TCP settings of the core (buffers, congestion control, user timeout...). */
   tcp?: TcpSockOptions;
 }
+
+/** Any event listener (EventEmitter's own parameter type). */
+type AnyListener = Parameters<EventEmitter['on']>[1];
 
 type WriteCb = (err?: Error | null) => void;
 
@@ -118,6 +122,34 @@ export class Socket extends Duplex {
       this.#keepAliveDelay = options.keepAliveInitialDelay ?? 0;
     }
     this.on('end', onReadableStreamEnd);
+  }
+
+  // --- typed events (as @types/node's net.Socket) ---------------------------------------------------------------
+
+  override on(event: 'close', listener: (hadError: boolean) => void): this;
+  override on(event: 'connect' | 'ready' | 'end' | 'timeout' | 'drain' | 'finish', listener: () => void): this;
+  override on(event: 'data', listener: (data: Buffer) => void): this;
+  override on(event: 'error', listener: (err: SystemError) => void): this;
+  override on(
+    event: 'lookup',
+    listener: (err: Error | null, address: string, family: number, host: string) => void,
+  ): this;
+  override on(event: string | symbol, listener: AnyListener): this;
+  override on(event: string | symbol, listener: AnyListener): this {
+    return super.on(event, listener);
+  }
+
+  override once(event: 'close', listener: (hadError: boolean) => void): this;
+  override once(event: 'connect' | 'ready' | 'end' | 'timeout' | 'drain' | 'finish', listener: () => void): this;
+  override once(event: 'data', listener: (data: Buffer) => void): this;
+  override once(event: 'error', listener: (err: SystemError) => void): this;
+  override once(
+    event: 'lookup',
+    listener: (err: Error | null, address: string, family: number, host: string) => void,
+  ): this;
+  override once(event: string | symbol, listener: AnyListener): this;
+  override once(event: string | symbol, listener: AnyListener): this {
+    return super.once(event, listener);
   }
 
   // --- attaching to a connection -----------------------------------------------------------------------------
