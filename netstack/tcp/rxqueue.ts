@@ -164,13 +164,17 @@ export class RxQueue {
     return true;
   }
 
-  /** Move the run of out-of-order segments that now start at or below rcvNxt to the in-order queue. */
-  ofoDrain(rcvNxt: number): { rcvNxt: number; fin: boolean } {
+  /**
+   * Move the run of out-of-order segments that now start at or below rcvNxt to the in-order queue. Data the
+   * in-order segment already carried was received twice: it is reported as a D-SACK when `dsack`.
+   */
+  ofoDrain(rcvNxt: number, dsack: boolean): { rcvNxt: number; fin: boolean } {
     const ofo = this.ofo;
     let n = 0;
     let fin = false;
     while (n < ofo.length && seqLeq(ofo[n]!.seq, rcvNxt)) {
       const s = ofo[n]!;
+      if (dsack && seqLt(s.seq, rcvNxt)) this.setDsack(s.seq, seqLt(s.end, rcvNxt) ? s.end : rcvNxt);
       this.ofoBytes -= (s.end - s.seq) | 0;
       if (seqGt(s.end, rcvNxt)) {
         const skip = (rcvNxt - s.seq) | 0;
