@@ -40,17 +40,25 @@ export class RxQueue {
     this.bytes += skb.len;
   }
 
-  /** A view of up to `max` unread bytes (the head skb's payload, or a prefix of it), consumed; null when empty. */
+  /**
+   * A view of up to `max` unread bytes (the head skb's payload, or a prefix of it), consumed; null when empty. The
+   * view's memory is the caller's from now on: the skb is detached from its buffer before it is freed, so no RX
+   * pool recycles it (skb ownership rule 4).
+   */
   read(max = Number.POSITIVE_INFINITY): Buffer | null {
     if (this.qh === this.q.length) return null;
     const skb = this.q[this.qh]!;
     const n = Math.min(skb.len, max);
     const view = skb.buf.subarray(skb.data, skb.data + n);
     this.bytes -= n;
+    this.headViewed = true;
     if (n === skb.len) this.popHead();
     else skb.data += n;
     return view;
   }
+
+  /** The head skb has handed out a view of its buffer. */
+  private headViewed = false;
 
   /** Copy up to dst.length - off bytes into dst; consume them unless `peek`. Returns the count. */
   readInto(dst: Uint8Array, off: number, len: number, peek: boolean): number {
@@ -81,6 +89,11 @@ export class RxQueue {
 
   private popHead(): void {
     const skb = this.q[this.qh]!;
+    if (this.headViewed) {
+      skb.buf = DETACHED;
+      skb.data = skb.tail = 0;
+      this.headViewed = false;
+    }
     this.q[this.qh++] = undefined as unknown as SkBuff;
     if (this.qh === this.q.length) {
       this.q.length = 0;
@@ -266,5 +279,6 @@ export class RxQueue {
 }
 
 const drained = { rcvNxt: 0, fin: false };
+const DETACHED = Buffer.alloc(0);
 const scratchS: number[] = [0, 0, 0, 0];
 const scratchE: number[] = [0, 0, 0, 0];
