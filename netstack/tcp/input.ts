@@ -557,8 +557,14 @@ function tcpRcvRttMeasure(sk: TcpSock): void {
  */
 export function tcpAckSndCheck(sk: TcpSock): void {
   if (!sk.ackPending) return;
-  if (sk.ackNow || sk.quickAcks > 0 || seqDiff(sk.rcvNxt, sk.rcvWup) > sk.rcvMss) {
+  if (sk.ackNow || sk.quickAcks > 0) {
     tcpSendAck(sk);
+    return;
+  }
+  if (seqDiff(sk.rcvNxt, sk.rcvWup) > sk.rcvMss) {
+    // Every second full-sized segment: ACK once the segments that arrived together are processed (like Linux
+    // after a GRO flush), so a burst delivered in one softirq round gets one ACK, not one per two segments.
+    sk.stack.deferAck(sk);
     return;
   }
   if (!sk.delackTimer.pending) sk.delackTimer.mod(sk.stack.config.delAckMs);

@@ -506,9 +506,12 @@ export function tcpCleanupRbuf(sk: TcpSock, copied: number): void {
   const cur = tcpReceiveWindow(sk);
   const free = Math.min(sk.rcvbuf - sk.rx.bytes, sk.wscaleOk ? 65535 << sk.rcvWscale : 65535);
   const grow = free - cur;
-  // A window update when reading opened the window by two segments or half the buffer (as BSD's tcp_output),
-  // never by less than receiver SWS avoidance allows (RFC 9293 §3.8.6.2.2).
-  if (grow >= Math.min(sk.rcvbuf >> 1, sk.advMss) && (grow >= 2 * sk.advMss || 2 * grow >= sk.rcvbuf)) {
+  // A window update when reading opened the window enough to matter (BSD's tcp_output rule): by two segments and
+  // a quarter of the buffer, or when the window the peer knows has become small. Never by less than receiver SWS
+  // avoidance allows (RFC 9293 §3.8.6.2.2). A reader that keeps up sends none: its ACKs carry the window.
+  const mss = sk.advMss;
+  const rb = sk.rcvbuf;
+  if (grow >= 2 * mss && (grow >= rb >> 2 || cur <= rb >> 3 || rb <= 8 * mss) && grow >= Math.min(rb >> 1, mss)) {
     sk.ackPending = true;
     tcpSendAck(sk);
   }

@@ -276,6 +276,8 @@ export class TcpSock implements CcSock {
   /** An ACK must go out at the end of this segment's processing. */
   ackNow = false;
   quickAcks = 0;
+  /** Queued for the stack's end-of-batch ACK flush. */
+  ackDeferred = false;
 
   // --- queues and buffers -------------------------------------------------------------------------------------
   readonly tx = new TxQueue();
