@@ -140,6 +140,10 @@ export class Socket extends Duplex implements TcpSockOwner {
   // --- connecting ---------------------------------------------------------------------------------------------
 
   /** socket.connect(port[, host][, cb]) or socket.connect(options[, cb]). */
+  connect(options: SocketConnectOptions, connectListener?: () => void): this;
+  connect(port: number, host?: string, connectListener?: () => void): this;
+  connect(port: number, connectListener?: () => void): this;
+  connect(...args: unknown[]): this;
   connect(...args: unknown[]): this {
     let opts: SocketConnectOptions;
     let cb: (() => void) | undefined;
@@ -579,15 +583,20 @@ export class NetApi {
   }
 
   /** net.connect(options[, cb]) / net.connect(port[, host][, cb]). */
+  connect(options: SocketConnectOptions, connectListener?: () => void): Socket;
+  connect(port: number, host?: string, connectListener?: () => void): Socket;
+  connect(port: number, connectListener?: () => void): Socket;
   connect(...args: unknown[]): Socket {
     const o = typeof args[0] === 'object' && args[0] !== null ? (args[0] as SocketConnectOptions) : null;
     const s = new Socket(this, { allowHalfOpen: o?.allowHalfOpen });
     this.track(s);
-    return s.connect(...args);
+    return s.connect(...(args as [SocketConnectOptions, () => void]));
   }
 
+  createConnection(options: SocketConnectOptions, connectListener?: () => void): Socket;
+  createConnection(port: number, host?: string, connectListener?: () => void): Socket;
   createConnection(...args: unknown[]): Socket {
-    return this.connect(...args);
+    return this.connect(...(args as [SocketConnectOptions, () => void]));
   }
 
   isIP(s: string): number {

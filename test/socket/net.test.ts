@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { type NetApi, type Socket, createNet } from '../../netstack/socket/net.ts';
+import { type Socket, createNet } from '../../netstack/socket/net.ts';
 import { StackNet } from '../tcp/stacknet.ts';
 import { patternBytes, sha256 } from '../tcp/harness.ts';
 
@@ -235,5 +235,3 @@ describe('net.Socket / net.Server over airstack TCP', () => {
     expect(t.authorized).toBe(true);
   });
 });
-
-export type { NetApi };
