@@ -118,7 +118,7 @@ describe('BSD sockets and epoll', () => {
     const et = server.epollCreate();
     lt.ctl(EPOLL_CTL_ADD, sfd, EPOLLIN);
     et.ctl(EPOLL_CTL_ADD, sfd, EPOLLIN | EPOLLET);
-    run(() => client.poll(cfd) & EPOLLOUT);
+    run(() => (client.poll(cfd) & EPOLLOUT) !== 0);
     client.send(cfd, Buffer.from('abcdef'));
     run(() => (server.poll(sfd) & EPOLLIN) !== 0);
     expect(lt.poll().map((e) => e.fd)).toEqual([sfd]);
