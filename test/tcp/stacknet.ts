@@ -23,6 +23,8 @@ export interface StackNetOptions {
   /** veth-like: checksums neither computed nor verified. */
   offload?: boolean;
   record?: boolean;
+  /** Resolve ARP as it happens (default: permanent neighbour entries, so the first SYN is not delayed). */
+  arp?: boolean;
 }
 
 const ETH_HLEN = 14;
@@ -74,6 +76,11 @@ export class StackNet {
     this.h2.addDevice(b);
     this.h1.addAddress(a, '10.0.0.1/24');
     this.h2.addAddress(b, '10.0.0.2/24');
+    if (!(o.arp ?? false)) {
+      this.h1.arp.tbl.addPermanent(a, 0x0a000002, b.addr);
+      this.h2.arp.tbl.addPermanent(b, 0x0a000001, a.addr);
+    }
+    this.clock.runUntilIdle();
     this.a = attachTcp(this.h1, o.configA);
     this.b = attachTcp(this.h2, o.configB);
     const record = o.record ?? false;
