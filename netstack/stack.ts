@@ -28,9 +28,9 @@ import { type PingOptions, type PingResult, Pinger } from './icmp/ping.ts';
 import { Udp } from './udp/udp.ts';
 import type { UdpSocket } from './udp/socket.ts';
 import { LoopbackDevice } from './link/loopback.ts';
-import { TcpStack } from './tcp/stack.ts';
+import type { TcpStack } from './tcp/stack.ts';
 import type { TcpConfig } from './tcp/types.ts';
-import { tcpEnv } from './socket/tcp-env.ts';
+import { attachTcp } from './tcp/attach.ts';
 import { NetApi } from './socket/net.ts';
 import { DgramApi } from './socket/dgram.ts';
 
@@ -124,10 +124,7 @@ export class Stack {
     this.arp.errorReport = (skb) => this.ipv4.linkFailure(skb);
     this.icmp = new Icmp(this.ipv4, this.clock, this.rng.fork('icmp').nextU32());
     this.udp = new Udp(this.ipv4, this.clock, this.rng.fork('udp'));
-    this.tcp = new TcpStack(tcpEnv(this.ipv4, this.clock, this.rng.fork('tcp')), opts.tcp);
-    this.ipv4.addProtocol(this.tcp);
-    this.addSnmpSection('Tcp', () => this.tcp.counters().Tcp);
-    this.addSnmpSection('TcpExt', () => this.tcp.counters().TcpExt);
+    this.tcp = attachTcp(this, opts.tcp);
     this.lo = new LoopbackDevice();
     this.core.register(this.lo);
     this.lo.open();

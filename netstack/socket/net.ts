@@ -85,3 +85,10 @@ export class NetApi {
 }
 
 export { Server, Socket };
+
+/** node:net's API over a bare TcpStack (no Stack around it: the TCP harnesses, embedding). */
+export function createNet(tcp: TcpStack, opts: { lookup?: LookupFunction } = {}): NetApi {
+  const net = new NetApi(tcp, tcp.env.clock);
+  if (opts.lookup !== undefined) net.lookup = opts.lookup;
+  return net;
+}

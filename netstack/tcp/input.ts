@@ -3,7 +3,7 @@
  * tcp_data_queue / tcp_timewait_state_process): validation (PAWS, sequence acceptability, RST and SYN with the
  * RFC 5961 defences), the handshake, ACK processing, data and FIN, delayed ACKs, TIME-WAIT (RFC 1337, RFC 6191).
  */
-import type { SkBuff } from '../core/skb.ts';
+import { SkBuff } from '../core/skb.ts';
 import { tcpPushPending, tcpReceiveWindow, tcpSendAck, tcpSendRaw, tcpSendSynAck, tcpSyncMss } from './output.ts';
 import { tcpAck, tcpSendChallengeAck } from './recovery.ts';
 import { tcpRttEstimator, tcpSetRto, tcpUpdateMinRtt } from './rtt.ts';
@@ -80,11 +80,6 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): num
     skb.free();
     return TW_DONE;
   }
-  // RFC 7323 §4.3: TS.Recent from a segment covering Last.ACK.sent.
-  if (sk.tsOk && th.tsPresent && seqLeq(seq, sk.rcvWup) && tcpTsNewer(sk, th.tsVal)) {
-    sk.tsRecent = th.tsVal;
-    sk.tsRecentStamp = sk.now();
-  }
   // 4. SYN in a synchronized state (RFC 5961 §4).
   if (flags & TCP_SYN) {
     ext.TCPSYNChallenge++;
@@ -103,9 +98,16 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): num
     skb.free();
     return TW_DONE;
   }
+  const rcvWup = sk.rcvWup;
   if (tcpAck(sk, th, len) < 0) {
     skb.free();
     return TW_DONE;
+  }
+  // RFC 7323 §4.3: TS.Recent from a segment covering Last.ACK.sent — only once its ACK proved acceptable
+  // (as Linux: an invalid ACK must not move TS.Recent).
+  if (sk.tsOk && th.tsPresent && seqLeq(seq, rcvWup) && tcpTsNewer(sk, th.tsVal)) {
+    sk.tsRecent = th.tsVal;
+    sk.tsRecentStamp = sk.now();
   }
   if (st === TcpState.SYN_RECV) tcpSynRecvEstablished(sk);
 
@@ -118,7 +120,7 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): num
           // Data after close() is an abort (RFC 1122 §4.2.2.13); otherwise wait finTimeout for the FIN.
           if (len > 0 && seqGt(seqAdd(seq, len), sk.rcvNxt)) {
             ext.TCPAbortOnData++;
-            tcpSendResetTo(sk, sk.sndNxt, sk.rcvNxt, TCP_RST | TCP_ACK);
+            sk.stack.sendResetFor(th, sk.saddr, sk.daddr, len);
             tcpDone(sk);
             skb.free();
             return TW_DONE;
@@ -159,9 +161,9 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): num
     case TcpState.FIN_WAIT1:
     case TcpState.FIN_WAIT2:
       if (sk.rcvShutdown && len > 0 && seqGt(seqAdd(seq, len), sk.rcvNxt)) {
-        // New data after the user stopped reading (close()): RFC 1122 says reset.
+        // New data after the user stopped reading (close()): RFC 1122 says reset (formed from the segment, as Linux).
         ext.TCPAbortOnData++;
-        tcpSendResetTo(sk, sk.sndNxt, sk.rcvNxt, TCP_RST | TCP_ACK);
+        sk.stack.sendResetFor(th, sk.saddr, sk.daddr, len);
         tcpDone(sk);
         skb.free();
         return TW_DONE;
@@ -222,8 +224,9 @@ export function tcpReset(sk: TcpSock): void {
     case TcpState.SYN_SENT:
       sk.error = 'ECONNREFUSED';
       break;
-    case TcpState.CLOSE_WAIT:
-      sk.error = 'EPIPE';
+    case TcpState.SYN_RECV:
+      // RFC 9293 §3.10.7.4: from an active open the connection was refused.
+      sk.error = sk.active ? 'ECONNREFUSED' : 'ECONNRESET';
       break;
     case TcpState.CLOSE:
       return;
@@ -322,17 +325,21 @@ function tcpRcvSynSent(sk: TcpSock, skb: SkBuff, th: TcpHeader): void {
     tcpAckSndCheck(sk);
     return;
   }
-  // Simultaneous open: SYN-RECEIVED, send SYN-ACK (our ISN again, now with an ACK).
+  // Simultaneous open: SYN-RECEIVED, send SYN-ACK (our ISN again, now with an ACK). Data in the SYN waits,
+  // unacknowledged, until ESTABLISHED (RFC 9293 §3.10.7.3).
   tcpSetState(sk, TcpState.SYN_RECV);
+  if (skb.len > 0) sk.rx.ofoInsert(sk.rcvNxt, seqAdd(sk.rcvNxt, skb.len), false, skb, false);
+  else skb.free();
   tcpSendSynAck(sk);
   tcpRearmRto(sk);
-  skb.free();
 }
 
 /** SYN-RECEIVED → ESTABLISHED on the ACK of our SYN (passive child or simultaneous open). */
 function tcpSynRecvEstablished(sk: TcpSock): void {
   tcpSetState(sk, TcpState.ESTABLISHED);
   tcpInitTransfer(sk);
+  // Data that came with the peer's SYN (simultaneous open) is now in order.
+  if (sk.rx.ofo.length > 0 && sk.rx.ofo[0]!.seq === sk.rcvNxt) tcpQueueInOrder(sk, SkBuff.alloc(0), 0, false);
   if (sk.listener !== null) {
     sk.listener.childEstablished(sk);
   } else {
@@ -455,7 +462,7 @@ function tcpQueueInOrder(sk: TcpSock, skb: SkBuff, len: number, fin: boolean): v
   const hadOfo = rx.ofo.length > 0;
   if (len > 0) {
     tcpMeasureRcvMss(sk, len);
-    if (sk.rcvShutdown) {
+    if (sk.orphan) {
       skb.free();
     } else {
       rx.enqueue(skb);
@@ -468,12 +475,12 @@ function tcpQueueInOrder(sk: TcpSock, skb: SkBuff, len: number, fin: boolean): v
     skb.free();
   }
   if (hadOfo && !fin) {
-    const d = rx.ofoDrain(sk.rcvNxt);
+    const d = rx.ofoDrain(sk.rcvNxt, sk.sackOk && sk.stack.config.dsack);
     const gained = seqDiff(d.rcvNxt, sk.rcvNxt);
     if (gained > 0) {
       sk.bytesReceived += gained;
       sk.rcvNxt = d.rcvNxt;
-      if (sk.rcvShutdown) rx.purge();
+      if (sk.orphan) rx.purge();
       else sk.wake(EV_READABLE);
     }
     fin = d.fin;
@@ -490,7 +497,8 @@ function tcpFin(sk: TcpSock): void {
   sk.peerFin = true;
   sk.ackNow = true;
   sk.ackPending = true;
-  // Anything out of order beyond a FIN is garbage.
+  // Anything out of order beyond a FIN is garbage, and nothing is left to SACK (tcp_sack_reset).
+  sk.rx.dsackPending = false;
   if (sk.rx.ofo.length > 0) {
     for (const s of sk.rx.ofo) s.skb.free();
     sk.rx.ofo = [];
@@ -549,8 +557,14 @@ function tcpRcvRttMeasure(sk: TcpSock): void {
  */
 export function tcpAckSndCheck(sk: TcpSock): void {
   if (!sk.ackPending) return;
-  if (sk.ackNow || sk.quickAcks > 0 || seqDiff(sk.rcvNxt, sk.rcvWup) > sk.rcvMss) {
+  if (sk.ackNow || sk.quickAcks > 0) {
     tcpSendAck(sk);
+    return;
+  }
+  if (seqDiff(sk.rcvNxt, sk.rcvWup) > sk.rcvMss) {
+    // Every second full-sized segment: ACK once the segments that arrived together are processed (like Linux
+    // after a GRO flush), so a burst delivered in one softirq round gets one ACK, not one per two segments.
+    sk.stack.deferAck(sk);
     return;
   }
   if (!sk.delackTimer.pending) sk.delackTimer.mod(sk.stack.config.delAckMs);
@@ -575,7 +589,7 @@ function tcpTimewaitProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): number {
     return TW_DONE;
   }
   const pawsBad = sk.tsOk && th.tsPresent && !tcpTsNewer(sk, th.tsVal);
-  if ((flags & TCP_SYN) !== 0 && (flags & TCP_ACK) === 0 && !pawsBad) {
+  if ((flags & (TCP_SYN | TCP_ACK | TCP_FIN)) === TCP_SYN && !pawsBad) {
     // RFC 6191 / RFC 9293 §3.10.7.4 note: a new SYN above the old sequence space (or with a newer timestamp)
     // may reopen the connection.
     const newer = sk.tsOk && th.tsPresent ? ((th.tsVal - sk.tsRecent) | 0) > 0 : seqGt(th.seq, sk.rcvNxt);

@@ -34,6 +34,7 @@ export class TcpRequest {
   tsOffset = 0;
   rcvWscale = 0;
   retrans = 0;
+  lastChallenge = -1e9;
   firstTx = 0;
   lastTx = 0;
   timer: Timer | null = null;
@@ -132,10 +133,16 @@ export class TcpListener {
     const key = raddr * 65536 + th.sport;
     if (flags & TCP_RST) {
       const req = this.synq.get(key);
-      // RFC 9293: an RST for a half-open connection from LISTEN goes back to LISTEN (drop the request).
-      if (req !== undefined && req.daddr === raddr && th.seq === seqAdd(req.irs, 1)) {
-        this.dropRequest(req);
-        ext.EmbryonicRsts++;
+      if (req !== undefined && req.daddr === raddr) {
+        const rcvNxt = seqAdd(req.irs, 1);
+        if (th.seq === rcvNxt) {
+          // RFC 9293: a reset half-open connection from LISTEN goes back to LISTEN (drop the request).
+          this.dropRequest(req);
+          ext.EmbryonicRsts++;
+        } else if (seqGt(th.seq, rcvNxt) && seqLt(th.seq, seqAdd(rcvNxt, Math.min(this.initialRcvWnd(), 65535)))) {
+          // RFC 5961 §3.2: in window but not exact: a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT>.
+          this.challengeAck(req);
+        }
       }
       skb.free();
       return;
@@ -157,8 +164,9 @@ export class TcpListener {
       skb.free();
       return;
     }
-    // A SYN.
+    // A SYN. SYN+FIN is a scan, not a connection: dropped as Linux does.
     skb.free();
+    if (flags & TCP_FIN) return;
     const old = this.synq.get(key);
     if (old !== undefined && old.daddr === raddr) {
       if (old.irs === th.seq) this.sendSynAck(old);
@@ -229,6 +237,40 @@ export class TcpListener {
       req.iss,
       seqAdd(req.irs, 1),
       TCP_SYN | TCP_ACK,
+      window,
+      o,
+      offload,
+    );
+  }
+
+  private challengeAck(req: TcpRequest): void {
+    const stack = this.stack;
+    const now = stack.env.clock.now();
+    if (now - req.lastChallenge < stack.config.invalidRateLimitMs || !stack.challengeAckAllowed()) {
+      stack.ext.TCPACKSkippedChallenge++;
+      return;
+    }
+    req.lastChallenge = now;
+    stack.ext.TCPChallengeACK++;
+    const o = stack.optsOut;
+    o.clear();
+    if (req.tsOk) {
+      o.ts = true;
+      o.tsVal = (Math.floor(now) + req.tsOffset) >>> 0;
+      o.tsEcr = req.tsRecent;
+    }
+    const route = stack.env.route(req.daddr, req.saddr);
+    const window = Math.min(this.initialRcvWnd(), 65535);
+    const offload = route?.dev?.features.txCsumOffload ?? false;
+    tcpSendRaw(
+      stack,
+      req.saddr,
+      req.daddr,
+      req.sport,
+      req.dport,
+      seqAdd(req.iss, 1),
+      seqAdd(req.irs, 1),
+      TCP_ACK,
       window,
       o,
       offload,

@@ -293,7 +293,8 @@ export function tcpWriteXmit(sk: TcpSock): boolean {
   while (tx.sendHead < tx.segs.length) {
     const i = tx.sendHead;
     const seg = tx.segs[i]!;
-    if (tcpPacketsInFlight(sk) >= sk.cwnd) {
+    // A bare FIN is not held back by cwnd (as Linux: no reason to delay the end of the stream).
+    if (tcpPacketsInFlight(sk) >= sk.cwnd && !(seg.len === 0 && seg.flags & TCP_FIN)) {
       sk.cwndLimited = true;
       break;
     }
@@ -388,7 +389,12 @@ export function tcpXmitRetransmitQueue(sk: TcpSock): void {
     if (!seqLt(seg.seq, sk.lostEnd)) break;
     const s = seg.sacked;
     if ((s & SEG_LOST) === 0 || (s & (SACKED_ACKED | SACKED_RETRANS)) !== 0) continue;
-    if (tcpPacketsInFlight(sk) >= sk.cwnd || !tcpRetransmitSeg(sk, i)) {
+    if (tcpPacketsInFlight(sk) >= sk.cwnd) {
+      sk.cwndLimited = true;
+      hint = seg.seq;
+      break;
+    }
+    if (!tcpRetransmitSeg(sk, i)) {
       hint = seg.seq;
       break;
     }
@@ -489,8 +495,8 @@ export function tcpSendFin(sk: TcpSock): void {
 
 /**
  * The user consumed `copied` bytes (tcp_cleanup_rbuf + tcp_rcv_space_adjust): grow the buffer if the reader keeps
- * up with more than the buffer per RTT (receive-buffer auto-tuning), and send a window update when the window
- * would grow a lot (from zero, or doubling).
+ * up with more than the buffer per RTT (receive-buffer auto-tuning), and send a window update when reading opened
+ * the window enough to matter.
  */
 export function tcpCleanupRbuf(sk: TcpSock, copied: number): void {
   if (copied <= 0) return;
@@ -499,8 +505,13 @@ export function tcpCleanupRbuf(sk: TcpSock, copied: number): void {
   if (st !== TcpState.ESTABLISHED && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2) return;
   const cur = tcpReceiveWindow(sk);
   const free = Math.min(sk.rcvbuf - sk.rx.bytes, sk.wscaleOk ? 65535 << sk.rcvWscale : 65535);
-  // Linux sends an update when the new window is at least twice the one the peer knows (and worth an MSS).
-  if (free >= 2 * cur && free - cur >= Math.min(sk.rcvbuf >> 1, sk.advMss)) {
+  const grow = free - cur;
+  // A window update when reading opened the window enough to matter (BSD's tcp_output rule): by two segments and
+  // a quarter of the buffer, or when the window the peer knows has become small. Never by less than receiver SWS
+  // avoidance allows (RFC 9293 §3.8.6.2.2). A reader that keeps up sends none: its ACKs carry the window.
+  const mss = sk.advMss;
+  const rb = sk.rcvbuf;
+  if (grow >= 2 * mss && (grow >= rb >> 2 || cur <= rb >> 3 || rb <= 8 * mss) && grow >= Math.min(rb >> 1, mss)) {
     sk.ackPending = true;
     tcpSendAck(sk);
   }

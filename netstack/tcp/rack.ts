@@ -4,7 +4,7 @@
  * RTO.
  */
 import { tcpPacketsInFlight, tcpRetransmitSeg, tcpWriteXmit, tcpXmitRetransmitQueue } from './output.ts';
-import { tcpEnterRecovery, tcpMarkSegLost } from './recovery.ts';
+import { tcpCwndReduction, tcpEnterRecovery, tcpMarkSegLost } from './recovery.ts';
 import { seqAdd, seqGeq, seqGt, seqLt } from './seq.ts';
 import { RtxKind, type TcpSock } from './sock.ts';
 import { tcpRearmRto, tcpResetXmitTimer } from './timers.ts';
@@ -79,7 +79,11 @@ export function tcpRackReoTimeout(sk: TcpSock): void {
   const prior = sk.lostOut;
   tcpRackDetectLoss(sk);
   if (sk.lostOut > prior) {
-    if (sk.caState < CaState.RECOVERY) tcpEnterRecovery(sk);
+    if (sk.caState < CaState.RECOVERY) {
+      tcpEnterRecovery(sk);
+      // Start PRR as if one segment had been delivered (Linux does the same on this path).
+      tcpCwndReduction(sk, 1, false, 0);
+    }
     tcpXmitRetransmitQueue(sk);
   }
   if (sk.rtxKind !== RtxKind.REO_TIMEOUT) tcpRearmRto(sk);

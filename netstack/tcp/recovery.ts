@@ -502,7 +502,7 @@ function tcpInitUndo(sk: TcpSock): void {
 }
 
 /** PRR (RFC 6937, as Linux's tcp_cwnd_reduction). */
-function tcpCwndReduction(sk: TcpSock, newlyDelivered: number, newlyLost: boolean, flag: number): void {
+export function tcpCwndReduction(sk: TcpSock, newlyDelivered: number, newlyLost: boolean, flag: number): void {
   if (newlyDelivered <= 0 && sk.prrOut > 0) return;
   sk.prrDelivered += Math.max(newlyDelivered, 0);
   const inflight = tcpPacketsInFlight(sk);

@@ -16,14 +16,9 @@ export interface OfoSeg {
   skb: SkBuff;
 }
 
-/** Stands in for a buffer handed to the user, so that freeing its skb cannot recycle it (skb.ts rule 4). */
-const DETACHED = Buffer.alloc(0);
-
 export class RxQueue {
   private q: SkBuff[] = [];
   private qh = 0;
-  /** A view of the head skb's buffer was handed out (a partial read): its buffer is the user's. */
-  private headShared = false;
   /** Unread in-order bytes. */
   bytes = 0;
   ofo: OfoSeg[] = [];
@@ -45,22 +40,25 @@ export class RxQueue {
     this.bytes += skb.len;
   }
 
-  /** A view of up to `max` unread bytes (the head skb's payload, or a prefix of it), consumed; null when empty. */
+  /**
+   * A view of up to `max` unread bytes (the head skb's payload, or a prefix of it), consumed; null when empty. The
+   * view's memory is the caller's from now on: the skb is detached from its buffer before it is freed, so no RX
+   * pool recycles it (skb ownership rule 4).
+   */
   read(max = Number.POSITIVE_INFINITY): Buffer | null {
     if (this.qh === this.q.length) return null;
     const skb = this.q[this.qh]!;
     const n = Math.min(skb.len, max);
     const view = skb.buf.subarray(skb.data, skb.data + n);
     this.bytes -= n;
-    if (n === skb.len) {
-      this.headShared = true;
-      this.popHead();
-    } else {
-      skb.data += n;
-      this.headShared = true;
-    }
+    this.headViewed = true;
+    if (n === skb.len) this.popHead();
+    else skb.data += n;
     return view;
   }
+
+  /** The head skb has handed out a view of its buffer. */
+  private headViewed = false;
 
   /** Copy up to dst.length - off bytes into dst; consume them unless `peek`. Returns the count. */
   readInto(dst: Uint8Array, off: number, len: number, peek: boolean): number {
@@ -91,8 +89,11 @@ export class RxQueue {
 
   private popHead(): void {
     const skb = this.q[this.qh]!;
-    if (this.headShared) detach(skb);
-    this.headShared = false;
+    if (this.headViewed) {
+      skb.buf = DETACHED;
+      skb.data = skb.tail = 0;
+      this.headViewed = false;
+    }
     this.q[this.qh++] = undefined as unknown as SkBuff;
     if (this.qh === this.q.length) {
       this.q.length = 0;
@@ -107,8 +108,12 @@ export class RxQueue {
 
   /** Drop all queued data (abort / close with unread data). */
   purge(): void {
-    if (this.headShared && this.qh < this.q.length) detach(this.q[this.qh]!);
-    this.headShared = false;
+    if (this.headViewed && this.qh < this.q.length) {
+      const head = this.q[this.qh]!;
+      head.buf = DETACHED;
+      head.data = head.tail = 0;
+    }
+    this.headViewed = false;
     for (let i = this.qh; i < this.q.length; i++) this.q[i]!.free();
     this.q = [];
     this.qh = 0;
@@ -178,13 +183,17 @@ export class RxQueue {
     return true;
   }
 
-  /** Move the run of out-of-order segments that now start at or below rcvNxt to the in-order queue. */
-  ofoDrain(rcvNxt: number): { rcvNxt: number; fin: boolean } {
+  /**
+   * Move the run of out-of-order segments that now start at or below rcvNxt to the in-order queue. Data the
+   * in-order segment already carried was received twice: it is reported as a D-SACK when `dsack`.
+   */
+  ofoDrain(rcvNxt: number, dsack: boolean): { rcvNxt: number; fin: boolean } {
     const ofo = this.ofo;
     let n = 0;
     let fin = false;
     while (n < ofo.length && seqLeq(ofo[n]!.seq, rcvNxt)) {
       const s = ofo[n]!;
+      if (dsack && seqLt(s.seq, rcvNxt)) this.setDsack(s.seq, seqLt(s.end, rcvNxt) ? s.end : rcvNxt);
       this.ofoBytes -= (s.end - s.seq) | 0;
       if (seqGt(s.end, rcvNxt)) {
         const skip = (rcvNxt - s.seq) | 0;
@@ -275,12 +284,7 @@ export class RxQueue {
   }
 }
 
-/** The user holds views of skb's buffer: free the skb without giving the buffer back to a pool. */
-function detach(skb: SkBuff): void {
-  skb.buf = DETACHED;
-  skb.data = skb.tail = 0;
-}
-
 const drained = { rcvNxt: 0, fin: false };
+const DETACHED = Buffer.alloc(0);
 const scratchS: number[] = [0, 0, 0, 0];
 const scratchE: number[] = [0, 0, 0, 0];

@@ -276,6 +276,8 @@ export class TcpSock implements CcSock {
   /** An ACK must go out at the end of this segment's processing. */
   ackNow = false;
   quickAcks = 0;
+  /** Queued for the stack's end-of-batch ACK flush. */
+  ackDeferred = false;
 
   // --- queues and buffers -------------------------------------------------------------------------------------
   readonly tx = new TxQueue();
@@ -404,9 +406,9 @@ export class TcpSock implements CcSock {
     return this.rx.bytes;
   }
 
-  /** The peer finished sending and everything was read (read() would return end of stream). */
+  /** Nothing more to read: the peer finished (or reading was shut down) and the queue is empty. */
   get eof(): boolean {
-    return this.peerFin && this.rx.bytes === 0;
+    return (this.peerFin || this.rcvShutdown) && this.rx.bytes === 0;
   }
 
   /**
@@ -558,12 +560,15 @@ export class TcpSock implements CcSock {
 
   // --- closing ------------------------------------------------------------------------------------------------
 
-  /** shutdown(2): 'write' queues a FIN after the data; 'read' discards further input; 'both' does both. */
+  /**
+   * shutdown(2): 'write' queues a FIN after the data; 'read' makes reads end of stream once the queue is empty
+   * (as Linux and FreeBSD, data that still arrives is queued; new data in FIN-WAIT resets); 'both' does both.
+   */
   shutdown(how: 'read' | 'write' | 'both' = 'write'): void {
     this.stack.enter();
     if (how !== 'write') {
       this.rcvShutdown = true;
-      this.rx.purge();
+      if (this.rx.bytes === 0) this.wake(EV_READABLE);
     }
     if (how !== 'read' && !this.sndShutdown) {
       this.sndShutdown = true;

@@ -20,7 +20,7 @@ import { HashKey, hsiphash3 } from './hash.ts';
 import { TW_SYN, tcpRcvStateProcess } from './input.ts';
 import { type TcpListenOptions, TcpListener } from './listen.ts';
 import { TcpExtMib, TcpMib, mibSnapshot } from './mib.ts';
-import { tcpConnectSend, tcpSendRaw, tcpSyncMss, tcpXmitRetransmitQueue } from './output.ts';
+import { tcpConnectSend, tcpSendAck, tcpSendRaw, tcpSyncMss, tcpXmitRetransmitQueue } from './output.ts';
 import { seqAdd, seqBetween } from './seq.ts';
 import { TcpSock, type TcpSockOptions, TcpSocketError } from './sock.ts';
 import { tcpDone, tcpSetState } from './timers.ts';
@@ -511,6 +511,32 @@ export class TcpStack implements InetProtocol {
     if (l.readyQueued) return;
     l.readyQueued = true;
     this.lq.push(l);
+  }
+
+  private readonly ackq: TcpSock[] = [];
+  private ackFlushQueued = false;
+  private readonly flushAcks = (): void => {
+    this.ackFlushQueued = false;
+    this.enter();
+    const q = this.ackq;
+    for (let i = 0; i < q.length; i++) {
+      const sk = q[i]!;
+      sk.ackDeferred = false;
+      if (sk.ackPending && sk.state !== TcpState.CLOSE) tcpSendAck(sk);
+    }
+    q.length = 0;
+    this.leave();
+  };
+
+  /** Send `sk`'s ACK after the current batch of received segments (clock.defer runs after this softirq round). */
+  deferAck(sk: TcpSock): void {
+    if (sk.ackDeferred) return;
+    sk.ackDeferred = true;
+    this.ackq.push(sk);
+    if (!this.ackFlushQueued) {
+      this.ackFlushQueued = true;
+      this.env.clock.defer(this.flushAcks);
+    }
   }
 
   timerEntry(sk: TcpSock, fn: (sk: TcpSock) => void): void {

@@ -263,7 +263,15 @@ export interface TransferResult {
  * A bulk transfer A → B of `data` over `net`: B listens, A connects, writes as buffer space allows, half-closes;
  * B reads everything (hashing it) until end of stream.
  */
-export function bulkTransfer(net: SimNet, data: Uint8Array, maxMs: number, port = 5001): TransferResult {
+/** What the transfer helpers need from a simulated network (SimNet or StackNet). */
+export interface TcpNet {
+  readonly a: TcpStack;
+  readonly b: TcpStack;
+  readonly clock: VirtualClock;
+  runUntil(until: () => boolean, maxMs: number): boolean;
+}
+
+export function bulkTransfer(net: TcpNet, data: Uint8Array, maxMs: number, port = 5001): TransferResult {
   const listener = net.b.listen({ port });
   const hash = createHash('sha256');
   let received = 0;
@@ -340,7 +348,7 @@ export function injectSegment(net: SimNet, to: 'a' | 'b', f: TcpSegmentFields): 
 
 /** A connected pair (client on A, server on B), run until established. */
 export function connectPair(
-  net: SimNet,
+  net: TcpNet,
   port = 5001,
   opts: { backlog?: number } = {},
 ): { client: TcpSock; server: TcpSock; listener: import('../../netstack/tcp/listen.ts').TcpListener } {

@@ -1,12 +1,13 @@
 /**
- * Bulk-transfer simulations in virtual time: 16 MiB over a 100 Mbit/s bottleneck at {0, 1, 5, 10} % loss (both
- * directions) and RTTs from 1 to 200 ms, plus reordering and duplication. Bytes are verified by SHA-256 and the
- * goodput is compared with what the loss rate and RTT allow (Mathis et al.: rate ≈ MSS/RTT · √(3/2)/√p), capped
- * by the link rate and the largest window: a behaviour check with a generous factor, in deterministic virtual
- * time.
+ * Bulk-transfer simulations in virtual time over two full Stacks (Ethernet, ARP, IPv4) joined by the in-memory
+ * faulty link: 16 MiB over a 100 Mbit/s bottleneck at {0, 1, 5, 10} % loss (both directions) and RTTs from 1 to
+ * 200 ms, plus reordering and duplication. Bytes are verified by SHA-256 and the goodput is compared with what the
+ * loss rate and RTT allow (Mathis et al.: rate ≈ MSS/RTT · √(3/2)/√p), capped by the link rate and the largest
+ * window: a behaviour check with a generous factor, in deterministic virtual time.
  */
 import { describe, expect, it } from 'vitest';
-import { SimNet, bulkTransfer, patternBytes, sha256 } from './harness.ts';
+import { bulkTransfer, patternBytes, sha256 } from './harness.ts';
+import { StackNet } from './stacknet.ts';
 
 const SIZE = 16 * 1024 * 1024;
 const data = patternBytes(SIZE);
@@ -38,7 +39,7 @@ const rows: Row[] = [];
 
 function run(name: string, rttMs: number, loss: number, extra: { reorder?: number; dup?: number } = {}, seed = 1) {
   const t0 = performance.now();
-  const net = new SimNet({
+  const net = new StackNet({
     seed,
     ab: { delayMs: rttMs / 2, rateBps: LINK_BPS, queueLimit: 256, loss, ...extra, reorderDelayMs: rttMs / 2 + 2 },
     ba: { delayMs: rttMs / 2, loss, ...extra, reorderDelayMs: rttMs / 2 + 2 },
