@@ -32,7 +32,7 @@ export interface Stats {
 export function compareFrame(treeFrame: TNode[], ours: Frame | null, where: string, stats: Stats): string[] {
   const mgmt = treeFrame.find((n) => n.text === 'IEEE 802.11 Wireless Management');
   if (!mgmt) return [];
-  if (!ours || ours.type !== 'mgmt')
+  if (ours?.type !== 'mgmt')
     return [`${where}: Wireshark dissects management fields, we did not decode a management frame`];
   const problems: string[] = [];
   const body = ours.body;
