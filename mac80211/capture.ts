@@ -27,6 +27,8 @@ export interface CaptureFrameOptions {
   fcsLength?: number;
   /** Reject frames whose FCS is wrong (default true). */
   verifyFcs?: boolean;
+  /** The packet's length on the wire: when the capture cut it short, a failure is reported as `capture-truncated`. */
+  originalLength?: number;
 }
 
 /** Length of a Prism or AVS pseudo-header at the start of `b` (0 when there is none to strip). */
@@ -80,8 +82,18 @@ export function decodeCapturedFrame(
     default:
       return fail('link-type', 0, `link type ${linkType} does not carry 802.11 frames`);
   }
+  const cut = opts.originalLength !== undefined && opts.originalLength > data.length;
   const frameBytes = data.subarray(off);
-  const f = decodeFrame(frameBytes, { fcs, verifyFcs: !badFcs && opts.verifyFcs !== false, dataPad });
-  if (!f.ok) return rebase(f, off);
+  // A frame cut by the snap length has lost its FCS (if any) with its tail: do not check what is not there.
+  const f = decodeFrame(frameBytes, { fcs: fcs && !cut, verifyFcs: !badFcs && opts.verifyFcs !== false, dataPad });
+  if (!f.ok) {
+    if (cut)
+      return fail(
+        'capture-truncated',
+        off + f.offset,
+        `the capture kept ${data.length} of ${opts.originalLength} octets (${f.reason}: ${f.detail})`,
+      );
+    return rebase(f, off);
+  }
   return ok({ radiotap, frameBytes, frame: f.value, badFcs });
 }
