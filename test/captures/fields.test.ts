@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { macToString } from '../../mac80211/addr.ts';
 import { decodeCapturedFrame } from '../../mac80211/capture.ts';
 import { EID } from '../../mac80211/elements/ids.ts';
-import { bssidOffset, daOffset, FCTL, fcSubtype, fcTypeSubtype, hasA4, saOffset } from '../../mac80211/frame/fc.ts';
+import { bssidOffset, daOffset, FCTL, fcSubtype, fcTypeSubtype, saOffset } from '../../mac80211/frame/fc.ts';
 import type { Frame } from '../../mac80211/frame/frame.ts';
 import { ccmpPn, hasExtIv } from '../../mac80211/frame/security.ts';
 import { readCapture } from '../../netstack/pcap/reader.ts';
