@@ -37,7 +37,7 @@ export function prismHeaderLength(b: Uint8Array): ParseResult<number> {
   const be = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
   const le = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   let len = -1;
-  if ((be & 0xfffff000) === 0x80211000) len = ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0;
+  if ((be & 0xfffff000) >>> 0 === 0x80211000) len = ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0;
   else if (le === 0x41 || le === 0x44) len = (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0;
   // GUESS: any other first word means the capture holds a bare 802.11 frame (Wireshark's prism dissector falls back so).
   else return ok(0);

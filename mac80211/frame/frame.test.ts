@@ -30,7 +30,18 @@ import {
   writeDataHeader,
 } from './build.ts';
 import { baAcked, baTid, baType } from './ctrl.ts';
-import { bssidOffset, daOffset, FCTL, fcTypeSubtype, frameTypeName, hdrLen, saOffset } from './fc.ts';
+import {
+  bssidOffset,
+  daOffset,
+  FCTL,
+  fcTypeSubtype,
+  frameTypeName,
+  hdrLen,
+  qosCtrlAt,
+  rxHeaderLength,
+  saOffset,
+  seqCtrlAt,
+} from './fc.ts';
 import { decodeFrame, encodeFrame, type Frame } from './frame.ts';
 import { fragNumber, seqNumber } from './header.ts';
 import { AUTH_ALG } from './mgmt.ts';
@@ -466,6 +477,23 @@ describe('frame properties', () => {
         if (!t.ok) expect(['truncated-header', 'truncated-body', 'element-overrun']).toContain(t.reason);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('hot-path accessors', () => {
+  it('agree with the full decoder on every generated frame', () => {
+    fc.assert(
+      fc.property(frameArb, fc.nat(8), (f, pad) => {
+        const bytes = encodeFrame(f);
+        const buf = new Uint8Array(pad + bytes.length);
+        buf.set(bytes, pad);
+        expect(rxHeaderLength(buf, pad, buf.length)).toBe(hdrLen(f.header.fc));
+        if (f.header.seqCtrl !== null) expect(seqCtrlAt(buf, pad)).toBe(f.header.seqCtrl);
+        if (f.header.qosCtrl !== null) expect(qosCtrlAt(buf, pad, f.header.fc)).toBe(f.header.qosCtrl);
+        expect(rxHeaderLength(buf, pad, pad + hdrLen(f.header.fc) - 1)).toBe(-1);
+      }),
+      { numRuns: 300 },
     );
   });
 });
