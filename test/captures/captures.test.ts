@@ -277,7 +277,9 @@ for (const [dir, files] of Object.entries(EXPECTED)) {
       });
     }
 
-    it.skipIf(!base || !haveTshark() || !haveMergecap || dir === '80211/decrypted')(
+    // airdecap-ng's Ethernet output has no 802.11 to compare.
+    if (dir === '80211/decrypted') return;
+    it.skipIf(!base || !haveTshark() || !haveMergecap)(
       base ? 'agrees with tshark frame by frame' : missingShared(dir),
       () => {
         const names = Object.keys(files).filter((f) => existsSync(join(base as string, f)));
