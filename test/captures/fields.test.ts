@@ -2,7 +2,8 @@
  * The 802.11-level fields of every frame against tshark's: the golden field tables in ../shared/testdata/80211/golden
  * (tshark 4.0.17), then tshark run live over every 802.11 capture. Type/subtype, DS bits, protected and retry flags,
  * addresses (RA, TA, DA, SA, BSSID), sequence and fragment numbers, QoS TID, the CCMP packet number, the SSID and the
- * LLC EtherType of unprotected data. The EAPOL-Key and IP columns belong to the RSN and bridge layers.
+ * LLC EtherType of unprotected data; and, with the RSN layer's EAPOL-Key decoder, the key descriptor fields of the
+ * handshake frames (a joint test of the two layers). The IP columns belong to the bridge.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { EID } from '../../mac80211/elements/ids.ts';
 import { bssidOffset, daOffset, FCTL, fcSubtype, fcTypeSubtype, saOffset } from '../../mac80211/frame/fc.ts';
 import type { Frame } from '../../mac80211/frame/frame.ts';
 import { ccmpPn, hasExtIv } from '../../mac80211/frame/security.ts';
+import { decodeEapolKey, eapolKeyMessage } from '../../mac80211/rsn/eapol-key.ts';
 import { readCapture } from '../../netstack/pcap/reader.ts';
 import { missingShared, sharedPath } from '../support/shared.ts';
 import { haveTshark } from '../support/tshark.ts';
@@ -38,6 +40,12 @@ const COLUMNS = [
   'wlan.ccmp.extiv',
   'wlan.ssid',
   'llc.type',
+  'wlan_rsna_eapol.keydes.msgnr',
+  'wlan_rsna_eapol.keydes.key_info',
+  'eapol.keydes.replay_counter',
+  'wlan_rsna_eapol.keydes.nonce',
+  'wlan_rsna_eapol.keydes.mic',
+  'wlan_rsna_eapol.keydes.data_len',
 ] as const;
 
 type Row = Partial<Record<(typeof COLUMNS)[number], string>>;
@@ -84,10 +92,36 @@ function ourRow(f: Frame, bytes: Uint8Array, originalLength: number, radiotapLen
     const p = f.body.payload;
     // A-MSDUs start with a subframe header, not LLC.
     const amsdu = h.qosCtrl !== null && (h.qosCtrl & 0x80) !== 0;
-    if (!amsdu && p.length >= 8 && p[0] === 0xaa && p[1] === 0xaa && p[2] === 0x03)
+    if (!amsdu && p.length >= 8 && p[0] === 0xaa && p[1] === 0xaa && p[2] === 0x03) {
       row['llc.type'] = hex((p[6] << 8) | p[7], 4);
+      if (row['llc.type'] === '0x888e') Object.assign(row, eapolColumns(p.subarray(8)));
+    }
   }
   return row;
+}
+
+const MESSAGE_NUMBER: Record<string, string> = {
+  '4way-1': '1',
+  '4way-2': '2',
+  '4way-3': '3',
+  '4way-4': '4',
+  'group-1': '1',
+  'group-2': '2',
+};
+
+/** The EAPOL-Key columns, from the RSN layer's decoder (MIC length 16: every capture here uses AKM 2 or 6). */
+function eapolColumns(pdu: Uint8Array): Row {
+  const k = decodeEapolKey(pdu);
+  if (!k.ok) return {};
+  const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  return {
+    'wlan_rsna_eapol.keydes.msgnr': MESSAGE_NUMBER[eapolKeyMessage(k.value)] ?? '',
+    'wlan_rsna_eapol.keydes.key_info': hex(k.value.keyInfo, 4),
+    'eapol.keydes.replay_counter': String(k.value.replayCounter),
+    'wlan_rsna_eapol.keydes.nonce': h(k.value.nonce),
+    'wlan_rsna_eapol.keydes.mic': h(k.value.mic),
+    'wlan_rsna_eapol.keydes.data_len': String(k.value.keyData.length),
+  };
 }
 
 function ourRows(file: string): (Row | null)[] {
@@ -136,8 +170,8 @@ function compareRows(theirs: Record<string, string>[], ours: (Row | null)[], whe
     if (!o) return; // frames we reject are compared in captures.test.ts
     for (const col of COLUMNS) {
       if (!(col in t)) continue;
-      // After decryption tshark shows the LLC of the plaintext; ours is the ciphertext's frame.
-      if (col === 'llc.type' && o['wlan.fc.protected'] === '1') continue;
+      // After decryption tshark shows the plaintext's LLC and EAPOL; ours is the ciphertext's frame.
+      if ((col === 'llc.type' || col.includes('eapol')) && o['wlan.fc.protected'] === '1') continue;
       const want = t[col].split(',')[0];
       const got = o[col] ?? '';
       if (want !== got) out.push(`${where(i)} ${col}: tshark "${want}", ours "${got}"`);
