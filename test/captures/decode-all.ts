@@ -7,6 +7,7 @@ import { decodeCapturedFrame } from '../../mac80211/capture.ts';
 import { codecFor, Elements } from '../../mac80211/elements/index.ts';
 import { encodeFrame, type Frame } from '../../mac80211/frame/frame.ts';
 import { encodeRadiotap } from '../../mac80211/radiotap.ts';
+import { ReasonCounters } from '../../mac80211/parse.ts';
 import { readCapture } from '../../netstack/pcap/reader.ts';
 
 export interface CaptureSummary {
@@ -20,10 +21,6 @@ export interface CaptureSummary {
   packets: { frame: Frame | null; reason: string | null }[];
   /** Octets that did not survive decode → encode (frame, radiotap header, element bodies). */
   roundTripFailures: string[];
-}
-
-function bump(m: Record<string, number>, k: string): void {
-  m[k] = (m[k] ?? 0) + 1;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -44,6 +41,8 @@ export function frameElements(f: Frame): Elements | null {
 export function decodeCapture(file: string): CaptureSummary {
   const cap = readCapture(readFileSync(file));
   if (cap.error) throw cap.error;
+  const counts = new ReasonCounters();
+  const elementFailures = new ReasonCounters();
   const s: CaptureSummary = {
     frames: cap.records.length,
     counts: {},
@@ -54,7 +53,7 @@ export function decodeCapture(file: string): CaptureSummary {
   };
   cap.records.forEach((r, i) => {
     if (r.linkType === 1) {
-      bump(s.counts, 'ethernet');
+      counts.add('ethernet');
       s.packets.push({ frame: null, reason: 'ethernet' });
       return;
     }
@@ -63,12 +62,12 @@ export function decodeCapture(file: string): CaptureSummary {
       originalLength: r.originalLength,
     });
     if (!d.ok) {
-      bump(s.counts, `rejected:${d.reason}`);
+      counts.add(`rejected:${d.reason}`);
       s.packets.push({ frame: null, reason: d.reason });
       return;
     }
     const { frame, frameBytes, radiotap } = d.value;
-    bump(s.counts, `${frame.type}/${frame.body.kind}`);
+    counts.add(`${frame.type}/${frame.body.kind}`);
     s.packets.push({ frame, reason: null });
     if (r.originalLength === r.data.length && !sameBytes(encodeFrame(frame, { fcs: frame.fcs !== null }), frameBytes))
       s.roundTripFailures.push(`#${i + 1} frame`);
@@ -84,12 +83,14 @@ export function decodeCapture(file: string): CaptureSummary {
       const body = els.buf.subarray(ref.offset, ref.offset + ref.length);
       const v = codec.decode(body);
       if (!v.ok) {
-        bump(s.elementFailures, `${codec.name}: ${v.reason}`);
+        elementFailures.add(`${codec.name}: ${v.reason}`);
         continue;
       }
       s.elementsDecoded++;
       if (!sameBytes(codec.encode(v.value), body)) s.roundTripFailures.push(`#${i + 1} ${codec.name}`);
     }
   });
+  s.counts = counts.toJSON();
+  s.elementFailures = elementFailures.toJSON();
   return s;
 }
