@@ -289,37 +289,19 @@ describe('data frames', () => {
   }
 
   it('Null and QoS Null frames, and the power management bit', () => {
-    const n = decoded(
-      encodeFrame(
-        buildData({
-          toDs: true,
-          fromDs: false,
-          addr1: AP,
-          addr2: STA,
-          addr3: AP,
-          seq: 1,
-          nullData: true,
-          powerMgmt: true,
-          payload: new Uint8Array(0),
-        }),
-      ),
-    );
+    const toAp = {
+      toDs: true,
+      fromDs: false,
+      addr1: AP,
+      addr2: STA,
+      addr3: AP,
+      seq: 1,
+      nullData: true,
+      payload: new Uint8Array(0),
+    };
+    const n = decoded(encodeFrame(buildData({ ...toAp, powerMgmt: true })));
     expect(n.header.fc).toBe(0x1148);
-    const q = decoded(
-      encodeFrame(
-        buildData({
-          toDs: true,
-          fromDs: false,
-          addr1: AP,
-          addr2: STA,
-          addr3: AP,
-          seq: 1,
-          nullData: true,
-          tid: 0,
-          payload: new Uint8Array(0),
-        }),
-      ),
-    );
+    const q = decoded(encodeFrame(buildData({ ...toAp, tid: 0 })));
     expect(fcTypeSubtype(q.header.fc)).toBe(0x2c);
   });
 
