@@ -246,24 +246,7 @@ export function frameTypeName(fc: number): string {
       'QoS CF-Poll',
       'QoS CF-Ack+CF-Poll',
     ],
-    [
-      'DMG Beacon',
-      'S1G Beacon',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-    ],
+    ['DMG Beacon', 'S1G Beacon', ...Array<string>(14).fill('Reserved')],
   ];
   return names[t][st];
 }

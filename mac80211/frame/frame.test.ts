@@ -479,3 +479,16 @@ describe('hot-path accessors', () => {
     );
   });
 });
+
+describe('frame type names', () => {
+  it('names every type and subtype as Wireshark does', () => {
+    expect([0x0080, 0x00d4, 0x0088, 0x000c, 0x001c, 0x00fc].map(frameTypeName)).toEqual([
+      'Beacon',
+      'ACK',
+      'QoS Data',
+      'DMG Beacon',
+      'S1G Beacon',
+      'Reserved',
+    ]);
+  });
+});
