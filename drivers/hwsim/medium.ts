@@ -730,7 +730,8 @@ export class Medium {
     const start = ch.endUs + (phy ? sifsUs(ch.band) : 0);
     const end = start + (phy ? txTimeUs(ACK_LEN, rate, ch.band) : 0);
     const acker = this.acker ?? p;
-    this.emit('ack', ch, acker, a, rate, false, acker.txPowerDbm, 0, start, end, 0);
+    const tsf = Math.floor(start + acker.tsfOffsetUs);
+    this.emit('ack', ch, acker, a, rate, false, acker.txPowerDbm, tsf, start, end, 0);
   }
 }
 
