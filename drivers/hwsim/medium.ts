@@ -104,6 +104,8 @@ export class AirChannel {
   readonly scratch: RadioPort[] = [];
   tries = 0;
   busyUs = 0;
+  /** The radio whose ACK ends the current try (for monitors). */
+  acker: RadioPort | null = null;
 
   constructor(
     medium: Medium,
@@ -159,8 +161,6 @@ export class Medium {
   private readonly air: AirEvent;
   private readonly delivery: AirDelivery;
   private readonly ackFrame = new Uint8Array(ACK_LEN);
-  /** The radio whose ACK ended the current try (for monitors). */
-  private acker: RadioPort | null = null;
 
   constructor(opts: MediumOptions) {
     this.clock = opts.clock;
@@ -473,16 +473,13 @@ export class Medium {
       this.emit('frame', ch, p, frame, req.params.rate, sp, power, tsf, ch.startUs, ch.endUs, req.tries - 1);
     }
     req.acked = false;
-    this.acker = null;
+    ch.acker = null;
     this.deliver(ch, p, req, power - REFERENCE_TX_POWER);
     if (req.expectAck && this.timing === 'phy') {
       const ackUs = sifsUs(ch.band) + ackTimeUs(req.params.rate, ch.band);
       ch.busyUs += ackUs;
       this.counters.busyUs += ackUs;
-      if (req.acked) {
-        req.airtimeUs += ackUs - sifsUs(ch.band);
-        if (this.monitors.length !== 0) this.emitAck(ch, p, req);
-      }
+      if (req.acked) req.airtimeUs += ackUs - sifsUs(ch.band);
       ch.phase = 2;
       ch.timer.modAt((ch.endUs + ackUs) / 1000);
       return;
@@ -494,6 +491,8 @@ export class Medium {
   private finishTry(ch: AirChannel): void {
     const p = ch.current!;
     const req = ch.req!;
+    // The ACK is reported when it has ended, so monitors see events in time order across channels.
+    if (ch.phase === 2 && req.acked && this.monitors.length !== 0) this.emitAck(ch, p, req);
     ch.current = null;
     p.onAir = null;
     ch.req = null;
@@ -585,7 +584,7 @@ export class Medium {
             case 'delay':
               this.counters.faultDelays++;
               this.deliverLate(m, p, frame, snr, req, ch, s.delayMs ?? 1);
-              if (req.expectAck && m.wouldAck(frame)) this.ackFrom(m, p, req, link);
+              if (req.expectAck && m.wouldAck(frame)) this.ackFrom(ch, m, p, req, link);
               continue;
             case 'duplicate':
               this.counters.faultDuplicates++;
@@ -596,17 +595,17 @@ export class Medium {
       }
       if (link.latencyMs > 0) {
         this.deliverLate(m, p, frame, snr, req, ch, link.latencyMs);
-        if (req.expectAck && m.wouldAck(frame)) this.ackFrom(m, p, req, link);
+        if (req.expectAck && m.wouldAck(frame)) this.ackFrom(ch, m, p, req, link);
         continue;
       }
       const acks = this.deliverNow(m, p.id, frame, snr, false, req, ch.startUs);
-      if (acks && req.expectAck) this.ackFrom(m, p, req, link);
+      if (acks && req.expectAck) this.ackFrom(ch, m, p, req, link);
     }
     members.length = 0;
   }
 
   /** Receiver m acknowledges: the ACK may be lost on the way back. */
-  private ackFrom(m: RadioPort, p: RadioPort, req: TxReq, link: LinkSettings): void {
+  private ackFrom(ch: AirChannel, m: RadioPort, p: RadioPort, req: TxReq, link: LinkSettings): void {
     if (req.acked) return;
     if (link.ackLoss > 0 && m.lossPrng.chance(link.ackLoss)) {
       m.counters.rxAckLost++;
@@ -614,7 +613,7 @@ export class Medium {
       return;
     }
     req.acked = true;
-    this.acker = m;
+    ch.acker = m;
     this.counters.acks++;
     req.ackSignal = p.noiseFloor + p.linkFrom(m).snr + (m.txPowerDbm - REFERENCE_TX_POWER);
   }
@@ -729,7 +728,7 @@ export class Medium {
     const rate = ackRate(req.params.rate);
     const start = ch.endUs + (phy ? sifsUs(ch.band) : 0);
     const end = start + (phy ? txTimeUs(ACK_LEN, rate, ch.band) : 0);
-    const acker = this.acker ?? p;
+    const acker = ch.acker ?? p;
     const tsf = Math.floor(start + acker.tsfOffsetUs);
     this.emit('ack', ch, acker, a, rate, false, acker.txPowerDbm, tsf, start, end, 0);
   }
