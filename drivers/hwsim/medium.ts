@@ -354,7 +354,7 @@ export class Medium {
       this.complete(p, req, true);
       return;
     }
-    p.fifo.push(req);
+    p.fifo[p.fifoTail++] = req;
     if (!p.busy) this.request(p);
   }
 
@@ -363,16 +363,14 @@ export class Medium {
     const ch = this.channels.get(p.freq);
     const onAir = p.onAir !== null;
     const keep = onAir ? p.fifoHead + 1 : p.fifoHead;
-    const dropped = p.fifo.slice(keep);
-    p.fifo.length = keep;
+    const dropped = p.fifo.slice(keep, p.fifoTail) as TxReq[];
+    p.fifo.fill(null, keep, p.fifoTail);
+    p.fifoTail = keep;
     if (!onAir && ch !== undefined && p.busy) {
       this.unqueue(ch, p);
       p.busy = false;
     }
-    if (p.fifoHead >= p.fifo.length) {
-      p.fifo.length = 0;
-      p.fifoHead = 0;
-    }
+    if (p.fifoHead >= p.fifoTail) p.fifoHead = p.fifoTail = 0;
     for (const req of dropped) this.complete(p, req, true);
   }
 
@@ -418,7 +416,7 @@ export class Medium {
         q.splice(0, ch.qHead);
         ch.qHead = 0;
       }
-      if (!p.attached || p.freq !== ch.freq || p.fifoHead >= p.fifo.length) {
+      if (!p.attached || p.freq !== ch.freq || p.fifoHead >= p.fifoTail) {
         p.busy = false;
         continue;
       }
@@ -506,12 +504,10 @@ export class Medium {
       }
     } else {
       p.busy = false;
-      if (++p.fifoHead >= p.fifo.length) {
-        p.fifo.length = 0;
-        p.fifoHead = 0;
-      }
+      p.fifo[p.fifoHead] = null;
+      if (++p.fifoHead >= p.fifoTail) p.fifoHead = p.fifoTail = 0;
       this.complete(p, req, false);
-      if (p.attached && !p.busy && p.fifoHead < p.fifo.length) this.request(p);
+      if (p.attached && !p.busy && p.fifoHead < p.fifoTail) this.request(p);
     }
     if (ch.current === null) this.grant(ch);
   }
@@ -545,7 +541,6 @@ export class Medium {
     const members = ch.scratch;
     const n = ch.members.length;
     for (let i = 0; i < n; i++) members[i] = ch.members[i]!;
-    members.length = n;
     const frame = req.frame;
     const faults = this.faults.rules.length !== 0;
     for (let i = 0; i < n; i++) {
@@ -601,7 +596,6 @@ export class Medium {
       const acks = this.deliverNow(m, p.id, frame, snr, false, req, ch.startUs);
       if (acks && req.expectAck) this.ackFrom(ch, m, p, req, link);
     }
-    members.length = 0;
   }
 
   /** Receiver m acknowledges: the ACK may be lost on the way back. */

@@ -74,10 +74,12 @@ export class RadioPort {
   tsfOffsetUs: number;
   linkDefaults: Partial<LinkSettings>;
 
-  /** @internal transmit FIFO */
-  fifo: TxReq[] = [];
+  /** @internal transmit FIFO: fifo[fifoHead, fifoTail) (the array is reused, never shrunk) */
+  fifo: (TxReq | null)[] = [];
   /** @internal */
   fifoHead = 0;
+  /** @internal */
+  fifoTail = 0;
   /** @internal in a channel's queue or on air */
   busy = false;
   /** @internal the channel this radio's frame is on air on (or in contention for) */
@@ -131,7 +133,7 @@ export class RadioPort {
 
   /** Frames queued or on air. */
   get txPending(): number {
-    return this.fifo.length - this.fifoHead;
+    return this.fifoTail - this.fifoHead;
   }
 
   /** This radio's TSF (µs). */
