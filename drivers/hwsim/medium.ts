@@ -19,7 +19,7 @@
  * Hot path: no closures or objects per frame — transmissions are pooled, the receive info and the monitor event
  * are reused objects lent to the callbacks, and a channel has a single re-armed timer.
  */
-import type { ChanDef } from '../../mac80211/driver-ops.ts';
+import type { Band, ChanDef } from '../../mac80211/driver-ops.ts';
 import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
 import { Prng } from '../../netstack/core/prng.ts';
@@ -64,7 +64,7 @@ export interface AirEvent {
   /** Sender's port id and address. */
   from: number;
   fromAddr: Uint8Array;
-  band: ChanDef['chan']['band'];
+  band: Band;
   freq: number;
   channel: number;
   rate: TxParams['rate'];
@@ -110,7 +110,7 @@ export class AirChannel {
   constructor(
     medium: Medium,
     readonly freq: number,
-    readonly band: ChanDef['chan']['band'],
+    readonly band: Band,
     readonly number: number,
   ) {
     this.timer = medium.clock.timer(() => medium.onChannelTimer(this));
@@ -315,10 +315,11 @@ export class Medium {
   tune(p: RadioPort, cd: ChanDef): void {
     const oldFreq = p.freq;
     p.chandef = cd;
-    if (cd.chan.freq === oldFreq || !p.attached) {
-      p.freq = p.attached ? oldFreq : cd.chan.freq;
+    if (!p.attached) {
+      p.freq = cd.chan.freq;
       return;
     }
+    if (cd.chan.freq === oldFreq) return; // a width change only
     const old = this.channels.get(oldFreq)!;
     removeFrom(old.members, p);
     const waitingInOld = p.busy && p.onAir === null;
@@ -572,24 +573,27 @@ export class Medium {
               m.counters.rxFaultDrops++;
               this.counters.faultDrops++;
               continue;
-            case 'corrupt':
+            case 'corrupt': {
               this.counters.faultCorruptions++;
-              this.deliverNow(m, p.id, this.faults.corrupt(frame, s.bits ?? 1), snr, true, req, ch.startUs);
+              const bad = this.faults.corrupt(frame, s.bits ?? 1);
+              if (link.latencyMs > 0) this.deliverLate(m, p, bad, snr, req, ch, link.latencyMs, true);
+              else this.deliverNow(m, p.id, bad, snr, true, req, ch.startUs);
               continue;
+            }
             case 'delay':
               this.counters.faultDelays++;
-              this.deliverLate(m, p, frame, snr, req, ch, s.delayMs ?? 1);
+              this.deliverLate(m, p, frame, snr, req, ch, link.latencyMs + (s.delayMs ?? 1), false);
               if (req.expectAck && m.wouldAck(frame)) this.ackFrom(ch, m, p, req, link);
               continue;
             case 'duplicate':
               this.counters.faultDuplicates++;
-              this.deliverLate(m, p, frame, snr, req, ch, s.delayMs ?? 0);
+              this.deliverLate(m, p, frame, snr, req, ch, link.latencyMs + (s.delayMs ?? 0), false);
               break;
           }
         }
       }
       if (link.latencyMs > 0) {
-        this.deliverLate(m, p, frame, snr, req, ch, link.latencyMs);
+        this.deliverLate(m, p, frame, snr, req, ch, link.latencyMs, false);
         if (req.expectAck && m.wouldAck(frame)) this.ackFrom(ch, m, p, req, link);
         continue;
       }
@@ -654,13 +658,14 @@ export class Medium {
     req: TxReq,
     ch: AirChannel,
     delayMs: number,
+    fcsFailed: boolean,
   ): void {
     const d = this.latePool.pop() ?? new LateDelivery(this);
     d.to = m;
     d.from = p.id;
-    d.frame = Uint8Array.from(frame); // the sender gets its buffer back before this fires
+    d.frame = fcsFailed ? frame : Uint8Array.from(frame); // a copy: the sender gets its buffer back before this fires
     d.snr = snr;
-    d.fcsFailed = false;
+    d.fcsFailed = fcsFailed;
     d.rate = req.params.rate;
     d.shortPreamble = req.params.shortPreamble === true;
     d.startUs = ch.startUs;

@@ -156,7 +156,7 @@ export class RadioPort {
     this.medium.detach(this);
   }
 
-  /** Links into this radio changed: settings for `sender` (internal cache). */
+  /** The effective settings of the link from `sender` to this radio (resolved once per link change, then cached). */
   linkFrom(sender: RadioPort): LinkSettings {
     if (this.linkCacheVersion !== this.medium.linkVersion) {
       this.linkCache.length = 0;

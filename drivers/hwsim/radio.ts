@@ -94,8 +94,10 @@ export interface HwsimRadioOptions {
 
 export interface HwsimRadioCounters {
   txQueued: number;
-  /** Dropped because the AC queue was full, the radio was stopped, or the frame was unusable. */
+  /** Dropped because the queue was full. */
   txQueueFull: number;
+  /** Dropped because the frame was shorter than an 802.11 header's first 10 bytes. */
+  txInvalid: number;
   txStopped: number;
   txAcked: number;
   txFailed: number;
@@ -162,6 +164,7 @@ export class HwsimRadio implements Ieee80211Ops {
   readonly counters: HwsimRadioCounters = {
     txQueued: 0,
     txQueueFull: 0,
+    txInvalid: 0,
     txStopped: 0,
     txAcked: 0,
     txFailed: 0,
@@ -403,8 +406,13 @@ export class HwsimRadio implements Ieee80211Ops {
       this.reportDrop(skb, info);
       return;
     }
+    if (skb.len < 10) {
+      this.counters.txInvalid++;
+      this.reportDrop(skb, info);
+      return;
+    }
     const q = info.offChannel ? this.offchanq : (this.acq[info.ac] ?? this.acq[Ac.BE]!);
-    if (skb.len < 10 || !q.push(skb, info)) {
+    if (!q.push(skb, info)) {
       this.counters.txQueueFull++;
       this.reportDrop(skb, info);
       return;
