@@ -4,13 +4,13 @@
  *
  *   npx tsx drivers/hwsim/bench.ts [frames]
  */
-import { Ac, type Ieee80211HwCallbacks, type RxStatus, type TxInfo, type Vif } from '../../mac80211/driver-ops.ts';
+import { Ac, type TxInfo, type Vif } from '../../mac80211/driver-ops.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import { chandef } from './chan.ts';
 import { Medium, type Timing } from './medium.ts';
 import { HwsimRadio } from './radio.ts';
-import { dataFrame, mac } from './testing.ts';
+import { dataFrame, mac, RecordingMac } from './testing.ts';
 import type { TxParams } from './types.ts';
 
 const N = Number(process.argv[2] ?? 300_000);
@@ -50,29 +50,14 @@ function mediumOnly(timing: Timing, receivers: number, loss: number): void {
   );
 }
 
-class Sink implements Ieee80211HwCallbacks {
-  n = 0;
-  rx(skb: SkBuff, _s: RxStatus): void {
-    this.n++;
-    skb.free();
-  }
-  txStatus(skb: SkBuff): void {
-    skb.free();
-  }
-  scanCompleted(): void {}
-  beaconLoss(): void {}
-  connectionLoss(): void {}
-  restartHw(): void {}
-}
-
 async function radios(timing: Timing): Promise<void> {
   const clock = new VirtualClock();
   const medium = new Medium({ clock, seed: 1, timing });
   const cd = chandef('5g', 36, 80);
   const a = new HwsimRadio({ medium, addr: mac(1), chandef: cd });
   const b = new HwsimRadio({ medium, addr: mac(2), chandef: cd });
-  const sinkA = new Sink();
-  const sinkB = new Sink();
+  const sinkA = new RecordingMac(clock, false);
+  const sinkB = new RecordingMac(clock, false);
   a.attach(sinkA);
   b.attach(sinkB);
   await a.start();
@@ -107,7 +92,7 @@ async function radios(timing: Timing): Promise<void> {
   clock.runUntilIdle();
   const ms = performance.now() - t0;
   console.log(
-    `radios ${timing.padEnd(4)}: ${N} frames tx → NAPI → rx in ${ms.toFixed(0)} ms wall = ${((N / ms) * 1000).toFixed(0)} frames/s; received ${sinkB.n}; softnet processed ${b.napiDev.softnet.processed}`,
+    `radios ${timing.padEnd(4)}: ${N} frames tx → NAPI → rx in ${ms.toFixed(0)} ms wall = ${((N / ms) * 1000).toFixed(0)} frames/s; received ${sinkB.rxCount}; softnet processed ${b.napiDev.softnet.processed}`,
   );
 }
 

@@ -2,14 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   Ac,
   type BssConf,
-  type Ieee80211HwCallbacks,
   KeyNotSupportedError,
-  type RxStatus,
   type ScanRequest,
   type Sta,
   StaState,
   type TxInfo,
-  type TxStatus,
   type Vif,
 } from '../../mac80211/driver-ops.ts';
 import { element } from '../../mac80211/elements/elements.ts';
@@ -22,29 +19,7 @@ import { CHANNELS_2G, CHANNELS_5G, chandef } from './chan.ts';
 import { Medium, type MediumOptions } from './medium.ts';
 import { TU_US } from './radio-beacon.ts';
 import { HwsimRadio, type HwsimRadioOptions } from './radio.ts';
-import { BROADCAST, dataFrame, mac, seqOf } from './testing.ts';
-
-/** What mac80211 would see: every callback recorded. */
-class FakeMac implements Ieee80211HwCallbacks {
-  readonly rxs: { frame: Buffer; status: RxStatus; at: number }[] = [];
-  readonly statuses: { frame: Buffer; info: TxInfo; status: TxStatus }[] = [];
-  readonly scans: boolean[] = [];
-  constructor(private readonly clock: VirtualClock) {}
-  rx(skb: SkBuff, status: RxStatus): void {
-    this.rxs.push({ frame: skb.copyBytes(), status, at: this.clock.now() });
-    skb.free();
-  }
-  txStatus(skb: SkBuff, info: TxInfo, status: TxStatus): void {
-    this.statuses.push({ frame: skb.copyBytes(), info, status });
-    skb.free();
-  }
-  scanCompleted(aborted: boolean): void {
-    this.scans.push(aborted);
-  }
-  beaconLoss(): void {}
-  connectionLoss(): void {}
-  restartHw(): void {}
-}
+import { BROADCAST, dataFrame, mac, RecordingMac, seqOf } from './testing.ts';
 
 function world(opts: Partial<MediumOptions> = {}) {
   const clock = new VirtualClock();
@@ -54,7 +29,7 @@ function world(opts: Partial<MediumOptions> = {}) {
 
 async function radio(medium: Medium, n: number, opts: Partial<HwsimRadioOptions> & { type?: Vif['type'] } = {}) {
   const r = new HwsimRadio({ medium, addr: mac(n), ...opts });
-  const hw = new FakeMac(medium.clock as VirtualClock);
+  const hw = new RecordingMac(medium.clock);
   r.attach(hw);
   await r.start();
   const vif: Vif = { type: opts.type ?? 'station', addr: mac(n) };

@@ -144,6 +144,21 @@ const DEFAULT_EDCA: Record<Ac, TxQueueParams> = {
   [Ac.BK]: { aifs: 7, cwMin: 15, cwMax: 1023, txop: 0, acm: false },
 };
 
+/** TxInfo of a frame the radio sends on its own (beacons, scan probes): broadcast at the lowest rate, no status. */
+function mgmtTxInfo(vif: Vif, offChannel: boolean): TxInfo {
+  return {
+    vif,
+    sta: null,
+    ac: Ac.VO,
+    tid: 0,
+    hwKey: null,
+    reqTxStatus: false,
+    noAck: true,
+    useMinRate: true,
+    offChannel,
+  };
+}
+
 /** Dummy device for the NAPI context (init_dummy_netdev): it carries no packets. */
 class NapiDevice extends NetDevice {
   protected ndoStartXmit(skb: SkBuff): NetdevTx {
@@ -251,17 +266,7 @@ export class HwsimRadio implements Ieee80211Ops {
       scanDone: (aborted) => this.scanDone(aborted),
     });
     this.txParams = { rate: legacyRate(10) };
-    this.beaconInfo = {
-      vif: { type: 'ap', addr: this.caps.addr },
-      sta: null,
-      ac: Ac.VO,
-      tid: 0,
-      hwKey: null,
-      reqTxStatus: false,
-      noAck: true,
-      useMinRate: true,
-      offChannel: false,
-    };
+    this.beaconInfo = mgmtTxInfo({ type: 'ap', addr: this.caps.addr }, false);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -599,17 +604,7 @@ export class HwsimRadio implements Ieee80211Ops {
     b.set(ssid, o + 26);
     b.set(req.ies, o + 26 + ssid.length);
     this.counters.probeRequests++;
-    this.tx(skb, {
-      vif,
-      sta: null,
-      ac: Ac.VO,
-      tid: 0,
-      hwKey: null,
-      reqTxStatus: false,
-      noAck: true,
-      useMinRate: true,
-      offChannel: true,
-    });
+    this.tx(skb, mgmtTxInfo(vif, true));
   }
 
   private scanDone(aborted: boolean): void {

@@ -1,7 +1,9 @@
 /**
  * Helpers for tests on the mock PHY: addresses, minimal frames built by hand, common rates.
  */
-import type { RateInfo } from '../../mac80211/driver-ops.ts';
+import type { Ieee80211HwCallbacks, RateInfo, RxStatus, TxInfo, TxStatus } from '../../mac80211/driver-ops.ts';
+import type { Clock } from '../../netstack/core/clock.ts';
+import type { SkBuff } from '../../netstack/core/skb.ts';
 
 export const BROADCAST = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 
@@ -31,3 +33,33 @@ export const OFDM6: RateInfo = { mode: 'ofdm', rate: 60, nss: 1, bw: 20, sgi: fa
 export const OFDM54: RateInfo = { mode: 'ofdm', rate: 540, nss: 1, bw: 20, sgi: false };
 export const CCK1: RateInfo = { mode: 'cck', rate: 10, nss: 1, bw: 20, sgi: false };
 export const HT7: RateInfo = { mode: 'ht', rate: 7, nss: 1, bw: 20, sgi: false };
+
+/** A stand-in for mac80211 that records every callback (copies of the frames, with the time they arrived). */
+export class RecordingMac implements Ieee80211HwCallbacks {
+  readonly rxs: { frame: Buffer; status: RxStatus; at: number }[] = [];
+  readonly statuses: { frame: Buffer; info: TxInfo; status: TxStatus }[] = [];
+  readonly scans: boolean[] = [];
+  rxCount = 0;
+
+  /** `keep: false` only counts received frames (for long runs). */
+  constructor(
+    private readonly clock: Clock,
+    private readonly keep = true,
+  ) {}
+
+  rx(skb: SkBuff, status: RxStatus): void {
+    this.rxCount++;
+    if (this.keep) this.rxs.push({ frame: skb.copyBytes(), status, at: this.clock.now() });
+    skb.free();
+  }
+  txStatus(skb: SkBuff, info: TxInfo, status: TxStatus): void {
+    if (this.keep) this.statuses.push({ frame: skb.copyBytes(), info, status });
+    skb.free();
+  }
+  scanCompleted(aborted: boolean): void {
+    this.scans.push(aborted);
+  }
+  beaconLoss(): void {}
+  connectionLoss(): void {}
+  restartHw(): void {}
+}

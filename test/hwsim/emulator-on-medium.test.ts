@@ -3,16 +3,16 @@
  * scan finds a hwsim virtual radio beaconing as an AP on another channel; the AP's driver sees the chip's probes.
  */
 import { describe, expect, it } from 'vitest';
-import { Ac, type BssConf, type Ieee80211HwCallbacks, type RxStatus, type Vif } from '../../mac80211/driver-ops.ts';
+import { Ac, type BssConf, type Vif } from '../../mac80211/driver-ops.ts';
 import { element } from '../../mac80211/elements/elements.ts';
 import { buildBeacon, elementsOf } from '../../mac80211/frame/build.ts';
 import { encodeFrame } from '../../mac80211/frame/frame.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
-import type { SkBuff } from '../../netstack/core/skb.ts';
 import { chandef } from '../../drivers/hwsim/chan.ts';
 import { EmulatorRadioAdapter } from '../../drivers/hwsim/emulator-radio.ts';
 import { Medium } from '../../drivers/hwsim/medium.ts';
 import { HwsimRadio } from '../../drivers/hwsim/radio.ts';
+import { RecordingMac } from '../../drivers/hwsim/testing.ts';
 import { bootedHost, le32, legacyCommand, type TestHost } from '../../drivers/mt7921u/emulator/test-host.ts';
 
 const AP = Uint8Array.of(0x02, 0x11, 0x22, 0x33, 0x44, 0x55);
@@ -28,28 +28,13 @@ async function cmd(h: TestHost, payload: Uint8Array, c: { cid?: number; ext?: nu
   return h.event(seq, 200);
 }
 
-class Recorder implements Ieee80211HwCallbacks {
-  readonly rxs: { frame: Buffer; status: RxStatus }[] = [];
-  rx(skb: SkBuff, status: RxStatus): void {
-    this.rxs.push({ frame: skb.copyBytes(), status });
-    skb.free();
-  }
-  txStatus(skb: SkBuff): void {
-    skb.free();
-  }
-  scanCompleted(): void {}
-  beaconLoss(): void {}
-  connectionLoss(): void {}
-  restartHw(): void {}
-}
-
 describe('emulated MT7921U on the mock PHY', () => {
   it("the chip's hardware scan hears a hwsim AP beaconing on channel 6 and the AP hears its probes", async () => {
     const clock = new VirtualClock();
     const medium = new Medium({ clock, seed: 3 });
     // The AP: a hwsim virtual radio beaconing on 2.4 GHz channel 6.
     const ap = new HwsimRadio({ medium, addr: AP, chandef: chandef('2g', 6) });
-    const apMac = new Recorder();
+    const apMac = new RecordingMac(clock);
     ap.attach(apMac);
     await ap.start();
     const vif: Vif = { type: 'ap', addr: AP };
