@@ -513,6 +513,7 @@ export class Ipv4 {
     const d = skb.push(IPV4_HLEN);
     skb.networkHeader = d;
     skb.protocol = ETH_P_IP;
+    skb.vlanTci = -1; // a reply built in a received buffer must not inherit its tag (tagging is a device's job)
     const b = skb.buf;
     const tot = skb.len;
     this.ident = (this.ident + 1) & 0xffff;
