@@ -124,7 +124,7 @@ export class Udp implements InetProtocol {
     if (list.length === 0) this.ports.delete(port);
   }
 
-  /** __udp4_lib_lookup: the best socket for a datagram daddr:dport ← saddr:sport arriving on dev. */
+  /** __udp4_lib_lookup: the best socket for a datagram daddr:dport ← saddr:sport arriving on dev (null: any). */
   lookup(daddr: number, dport: number, saddr: number, sport: number, dev: NetDevice | null): UdpSocket | null {
     const list = this.ports.get(dport);
     if (list === undefined) return null;
@@ -145,7 +145,7 @@ export class Udp implements InetProtocol {
         if (sk.remotePort !== sport) continue;
         score += 4;
       }
-      if (sk.boundDev !== null) {
+      if (sk.boundDev !== null && dev !== null) {
         if (sk.boundDev !== dev) continue;
         score += 4;
       }
