@@ -1,0 +1,138 @@
+/**
+ * HTTP over airstack's TCP with the Linux kernel as the peer, through a TAP in a network namespace: the kernel's
+ * curl downloads 32 MiB from `airstack host --http` (plus ranges and a refused traversal), and `airstack get`
+ * downloads 32 MiB from the kernel's `python3 -m http.server`. SHA-256 equal both ways.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repoRoot } from '../support/shared.ts';
+import { describeInterop, failureTracker, NetnsWorld, runChild, waitForLine } from './harness.ts';
+import { kernelHttpServer } from './tcp-peers.ts';
+
+const AIRSTACK = join(repoRoot, 'bin/airstack.js');
+const SIZE = 32 << 20;
+
+describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: ['curl', 'python3'] }, () => {
+  let dir: string;
+  let sha: string;
+  let world: NetnsWorld | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'airstack-http-'));
+    const data = randomBytes(SIZE);
+    sha = createHash('sha256').update(data).digest('hex');
+    writeFileSync(join(dir, 'big.bin'), data);
+    writeFileSync(join(dir, 'small.txt'), 'hello from airstack\n');
+  });
+  afterAll(async () => {
+    await world?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  failureTracker(() => world);
+
+  it('kernel curl downloads 32 MiB from airstack host --http: same sha256; ranges; no way out of the root', async () => {
+    world = await NetnsWorld.create();
+    const w = world;
+    const child = w.spawnHost(process.execPath, [
+      AIRSTACK,
+      ...['host', '--tap', w.tapName, '--netns', w.ns, '--ip', `${w.airstackIp}/${w.prefix}`],
+      ...['--http', '8080', '--http-root', dir],
+    ]);
+    const done = runChild(child, { timeoutMs: 120_000 });
+    await waitForLine(child, /ready/);
+    w.configureKernelSide();
+    const base = `http://${w.airstackIp}:8080`;
+    const out = join(dir, 'curl.bin');
+    const t0 = performance.now();
+    const r = await w.exec(['curl', '-sS', '-o', out, '-w', '%{http_code} %{size_download}', `${base}/big.bin`], {
+      timeoutMs: 120_000,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.stdout, r.stderr).toBe(`200 ${SIZE}`);
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(sha);
+    console.log(`interop: curl got 32 MiB from airstack host --http in ${seconds.toFixed(2)} s`);
+    // A range, a suffix range, an unsatisfiable one, HEAD, and a traversal attempt.
+    const head = (args: string[]) =>
+      w.exec(['curl', '-sS', '-D', '-', '-o', '/dev/null', ...args]).then((x) => x.stdout.replace(/\r/g, ''));
+    expect(await head(['-r', '100-199', `${base}/big.bin`])).toMatch(
+      /^HTTP\/1\.1 206[^]*content-range: bytes 100-199\/33554432/m,
+    );
+    expect(await head(['-r', '-10', `${base}/big.bin`])).toMatch(/content-range: bytes 33554422-33554431\/33554432/);
+    expect(await head(['-r', `${SIZE}-`, `${base}/big.bin`])).toMatch(
+      /^HTTP\/1\.1 416[^]*content-range: bytes \*\/33554432/m,
+    );
+    expect(await head(['-I', `${base}/small.txt`])).toMatch(/content-length: 20[^]*|content-type: text\/plain/);
+    const trav = await w.exec([
+      'curl',
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--path-as-is',
+      `${base}/..%2f..%2fetc/passwd`,
+    ]);
+    expect(trav.stdout).toBe('403');
+    const range = await w.exec(['curl', '-sS', '-r', '0-4', `${base}/small.txt`]);
+    expect(range.stdout).toBe('hello');
+    child.kill('SIGINT');
+    const end = await done;
+    expect(end.code, end.stderr).toBe(0);
+    expect(end.stdout).toMatch(/^http: connections \d+ requests \d+ ok \d+ partial 3/m);
+    await w.destroy();
+    world = undefined;
+  });
+
+  it('airstack get downloads 32 MiB from the kernel’s python3 -m http.server: same sha256', async () => {
+    world = await NetnsWorld.create();
+    const w = world;
+    // A persistent TAP inside the namespace: `airstack get`, run in the namespace, attaches to it.
+    await w.exec(['ip', 'tuntap', 'add', 'dev', w.tapName, 'mode', 'tap']);
+    w.configureKernelSide();
+    await kernelHttpServer(w, w.kernelIp, 8000, dir);
+    const out = join(dir, 'got.bin');
+    const t0 = performance.now();
+    const r = await runChild(
+      spawn(
+        'ip',
+        [
+          ...['netns', 'exec', w.ns, process.execPath, AIRSTACK, 'get', `http://${w.kernelIp}:8000/big.bin`],
+          ...['--tap', w.tapName, '--ip', `${w.airstackIp}/${w.prefix}`, '--out', out],
+        ],
+        { stdio: 'pipe' },
+      ),
+      { timeoutMs: 120_000 },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/HTTP\/1\.[01] 200 OK/);
+    expect(r.stdout).toContain(`${SIZE} bytes in`);
+    expect(/sha256 ([0-9a-f]{64})/.exec(r.stdout)?.[1]).toBe(sha);
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(sha);
+    console.log(`interop: airstack get fetched 32 MiB from python3 -m http.server in ${seconds.toFixed(2)} s`);
+    // A missing file: the status, and exit 1 with one line.
+    const missing = await runChild(
+      spawn('ip', [
+        ...['netns', 'exec', w.ns, process.execPath, AIRSTACK, 'get', `http://${w.kernelIp}:8000/nope`],
+        ...['--tap', w.tapName, '--ip', `${w.airstackIp}/${w.prefix}`],
+      ]),
+      { timeoutMs: 60_000 },
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toMatch(/HTTP\/1\.[01] 404/);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    // Nobody listening: a one-line connection error.
+    const refused = await runChild(
+      spawn('ip', [
+        ...['netns', 'exec', w.ns, process.execPath, AIRSTACK, 'get', `http://${w.kernelIp}:8001/`],
+        ...['--tap', w.tapName, '--ip', `${w.airstackIp}/${w.prefix}`],
+      ]),
+      { timeoutMs: 60_000 },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^airstack: GET http:\/\/[\d.]+:8001\/: connect ECONNREFUSED/);
+  });
+});
