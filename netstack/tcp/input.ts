@@ -487,7 +487,7 @@ function tcpQueueInOrder(sk: TcpSock, skb: SkBuff, len: number, fin: boolean): v
     // Filling a hole is ACKed at once (RFC 5681 §4.2).
     sk.ackNow = true;
   }
-  tcpEventDataRecv(sk, len);
+  tcpEventDataRecv(sk);
   if (fin) tcpFin(sk);
 }
 
@@ -523,10 +523,9 @@ function tcpFin(sk: TcpSock): void {
 }
 
 /** Delayed-ACK bookkeeping for received data (tcp_event_data_recv). */
-function tcpEventDataRecv(sk: TcpSock, len: number): void {
+function tcpEventDataRecv(sk: TcpSock): void {
   sk.ackPending = true;
   sk.lastDataRcv = sk.now();
-  void len;
 }
 
 /** Learn the peer's full-sized segment from what arrives (tcp_measure_rcv_mss). */

@@ -120,11 +120,6 @@ export class TcpListener {
     this.stack.listenerReady(this);
   }
 
-  /** A child died before being accepted: Linux keeps it for accept() to return; so do we (it reads as reset). */
-  childDone(sk: TcpSock): void {
-    void sk;
-  }
-
   /** A segment for this listener (no established connection matched). Takes ownership of skb. */
   rcv(skb: SkBuff, th: TcpHeader, laddr: number, raddr: number): void {
     const stack = this.stack;

@@ -291,7 +291,7 @@ export function tcpDone(sk: TcpSock): void {
   sk.packetsOut = sk.sackedOut = sk.lostOut = sk.retransOut = 0;
   if (sk.orphan) sk.rx.purge();
   sk.stack.unhash(sk);
-  if (sk.listener !== null) sk.listener.childDone(sk);
+  // A child that dies before accept() stays in the accept queue (as Linux): accept() returns it, reads as reset.
   if (sk.error !== null) sk.wake(EV_ERROR);
   sk.wake(EV_CLOSE);
 }

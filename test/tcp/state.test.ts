@@ -3,7 +3,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TcpState } from '../../netstack/tcp/types.ts';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../netstack/tcp/wire.ts';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../netstack/tcp/wire.ts';
 import {
   ADDR_A,
   ADDR_B,

@@ -19,7 +19,6 @@ import { Stack } from '../../netstack/stack.ts';
 import { attachTcp } from '../../netstack/tcp/attach.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import { TcpState } from '../../netstack/tcp/types.ts';
 import type { Benchmark, BenchResult, Figure } from './framework.ts';
 
 const H2 = 0x0a000002;
@@ -145,7 +144,6 @@ function churn(n: number): number {
   }
   const seconds = (performance.now() - t0) / 1000;
   if (done < n) throw new Error(`only ${done} of ${n} connections closed`);
-  void TcpState;
   return seconds;
 }
 
