@@ -9,7 +9,7 @@ import { tcpAck, tcpSendChallengeAck } from './recovery.ts';
 import { tcpRttEstimator, tcpSetRto, tcpUpdateMinRtt } from './rtt.ts';
 import { seqAdd, seqDiff, seqGt, seqLeq, seqLt } from './seq.ts';
 import { EV_CONNECTED, EV_READABLE, type TcpSock } from './sock.ts';
-import { tcpDone, tcpKeepaliveReset, tcpRearmRto, tcpSetState, tcpTimeWait } from './timers.ts';
+import { tcpDone, tcpKeepaliveReset, tcpLog, tcpRearmRto, tcpSetState, tcpTimeWait } from './timers.ts';
 import { EVER_RETRANS } from './txqueue.ts';
 import { TcpState } from './types.ts';
 import { TCP_ACK, TCP_FIN, TCP_MAX_WSCALE, TCP_RST, TCP_SYN, type TcpHeader } from './wire.ts';
@@ -234,6 +234,7 @@ export function tcpReset(sk: TcpSock): void {
       sk.error = 'ECONNRESET';
   }
   if (sk.orphan) sk.error = null;
+  if (tcpLog.enabled) tcpLog('%s: reset by peer', String(sk));
   tcpDone(sk);
 }
 
