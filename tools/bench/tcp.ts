@@ -18,7 +18,6 @@ import { createPair } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import { TcpState } from '../../netstack/tcp/types.ts';
 import type { Benchmark, BenchResult, Figure } from './framework.ts';
 
 const H2 = 0x0a000002;
@@ -144,7 +143,6 @@ function churn(n: number): number {
   }
   const seconds = (performance.now() - t0) / 1000;
   if (done < n) throw new Error(`only ${done} of ${n} connections closed`);
-  void TcpState;
   return seconds;
 }
 
