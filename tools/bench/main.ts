@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
 import { tcpBench } from './tcp.ts';
+import { tcpSocketsBench } from './tcp-sockets.ts';
 import { udpRx } from './udp-rx.ts';
 
-const benchmarks: Benchmark[] = [udpRx, tcpBench];
+const benchmarks: Benchmark[] = [udpRx, tcpBench, tcpSocketsBench];
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 

@@ -147,7 +147,7 @@ function churn(n: number): number {
 }
 
 /** iperf3 over a veth pair between two network namespaces (root and iperf3 needed). */
-function linuxReference(seconds: number): Figure {
+export function linuxReference(seconds: number): Figure {
   const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
   const ns = `airbench${process.pid}`;
   const setup = [
