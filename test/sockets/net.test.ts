@@ -80,6 +80,57 @@ describe('data', () => {
   });
 });
 
+describe('loopback and stream options', () => {
+  it('a server and a client on one stack talk over loopback ("localhost" is the default host)', async () => {
+    const { clock, h1 } = twoHosts();
+    h1.net.createServer((s) => s.end('over lo')).listen(3000, 'localhost');
+    const c = h1.net.connect(3000);
+    c.setEncoding('utf8');
+    let text = '';
+    let lookup: unknown[] | null = null;
+    c.on('lookup', (...a) => (lookup = a));
+    c.on('data', (d) => (text += d));
+    let ended = false;
+    c.on('end', () => (ended = true));
+    expect(await runUntil(clock, () => ended)).toBe(true);
+    expect(text).toBe('over lo');
+    expect(lookup).toEqual([null, '127.0.0.1', 4, 'localhost']);
+    expect(c.remoteAddress).toBe('127.0.0.1');
+    expect(h1.lo.stats.txPackets).toBeGreaterThan(0);
+  });
+
+  it('connect({ timeout }) arms the idle timeout before the handshake (a silent peer: timeout, not an error)', async () => {
+    const { clock, h1, b } = twoHosts();
+    b.close(); // nobody answers the SYN
+    const t0 = clock.now();
+    const c = h1.net.connect({ port: 80, host: '10.0.0.2', timeout: 1500 });
+    let timedOutAt = -1;
+    c.on('timeout', () => {
+      timedOutAt = clock.now() - t0;
+      c.destroy();
+    });
+    expect(await runUntil(clock, () => c.destroyed)).toBe(true);
+    expect(timedOutAt).toBe(1500);
+    expect(c.connecting).toBe(false);
+  });
+
+  it('write after destroy fails with ERR_STREAM_DESTROYED; end(cb) calls back once finished', async () => {
+    const { clock, h1, h2 } = twoHosts();
+    h2.net.createServer((s) => s.resume()).listen(7);
+    const c = h1.net.connect(7, '10.0.0.2');
+    let finished = false;
+    c.end('bye', () => (finished = true));
+    expect(await runUntil(clock, () => finished)).toBe(true);
+    const d = h1.net.connect(7, '10.0.0.2');
+    d.destroy();
+    let err: (Error & { code?: string }) | null = null;
+    d.on('error', (e) => (err = e));
+    d.write('x', (e) => (err ??= e ?? null));
+    expect(await runUntil(clock, () => err !== null)).toBe(true);
+    expect(err!.code).toBe('ERR_STREAM_DESTROYED');
+  });
+});
+
 describe('backpressure', () => {
   it('a reader that does not read closes the window: write() returns false, drain only once it reads', async () => {
     const { clock, h1, h2 } = twoHosts({ delayMs: 1 });
