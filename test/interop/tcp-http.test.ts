@@ -1,7 +1,8 @@
 /**
  * HTTP over airstack's TCP with the Linux kernel as the peer, through a TAP in a network namespace: the kernel's
  * curl downloads 32 MiB from `airstack host --http` (plus ranges and a refused traversal), and `airstack get`
- * downloads 32 MiB from the kernel's `python3 -m http.server`. SHA-256 equal both ways.
+ * downloads 32 MiB from the kernel's `python3 -m http.server` (and 4 MiB from python's ssl over https, TLS through
+ * node:tls over our TCP). SHA-256 equal both ways.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,20 +12,26 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../support/shared.ts';
 import { describeInterop, failureTracker, NetnsWorld, runChild, waitForLine } from './harness.ts';
-import { kernelHttpServer } from './tcp-peers.ts';
+import { kernelHttpServer, kernelHttpsServer } from './tcp-peers.ts';
 
 const AIRSTACK = join(repoRoot, 'bin/airstack.js');
+const FIXTURES = join(repoRoot, 'test/sockets/fixtures');
 const SIZE = 32 << 20;
 
 describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: ['curl', 'python3'] }, () => {
   let dir: string;
   let sha: string;
+  let sha4: string;
   let world: NetnsWorld | undefined;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'airstack-http-'));
     const data = randomBytes(SIZE);
     sha = createHash('sha256').update(data).digest('hex');
     writeFileSync(join(dir, 'big.bin'), data);
+    sha4 = createHash('sha256')
+      .update(data.subarray(0, 4 << 20))
+      .digest('hex');
+    writeFileSync(join(dir, 'four.bin'), data.subarray(0, 4 << 20));
     writeFileSync(join(dir, 'small.txt'), 'hello from airstack\n');
   });
   afterAll(async () => {
@@ -88,7 +95,7 @@ describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: [
     world = undefined;
   });
 
-  it('airstack get downloads 32 MiB from the kernel’s python3 -m http.server: same sha256', async () => {
+  it('airstack get downloads 32 MiB from the kernel’s python3 -m http.server (and 4 MiB over https): same sha256', async () => {
     world = await NetnsWorld.create();
     const w = world;
     // A persistent TAP inside the namespace: `airstack get`, run in the namespace, attaches to it.
@@ -115,6 +122,31 @@ describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: [
     expect(/sha256 ([0-9a-f]{64})/.exec(r.stdout)?.[1]).toBe(sha);
     expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(sha);
     console.log(`interop: airstack get fetched 32 MiB from python3 -m http.server in ${seconds.toFixed(2)} s`);
+    // https: TLS 1.3 through node:tls over our TCP, to python's ssl; the certificate checked against its CA.
+    await kernelHttpsServer(w, w.kernelIp, 8443, dir, join(FIXTURES, 'server.crt'), join(FIXTURES, 'server.key'));
+    const t1 = performance.now();
+    const tls = await runChild(
+      spawn('ip', [
+        ...['netns', 'exec', w.ns, process.execPath, AIRSTACK, 'get', `https://${w.kernelIp}:8443/four.bin`],
+        ...['--tap', w.tapName, '--ip', `${w.airstackIp}/${w.prefix}`, '--ca', join(FIXTURES, 'server.crt')],
+      ]),
+      { timeoutMs: 120_000 },
+    );
+    expect(tls.code, tls.stderr + tls.stdout).toBe(0);
+    expect(/sha256 ([0-9a-f]{64})/.exec(tls.stdout)?.[1]).toBe(sha4);
+    console.log(`interop: airstack get fetched 4 MiB over https in ${((performance.now() - t1) / 1000).toFixed(2)} s`);
+    // Without the CA the certificate is refused, in one line.
+    const untrusted = await runChild(
+      spawn('ip', [
+        ...['netns', 'exec', w.ns, process.execPath, AIRSTACK, 'get', `https://${w.kernelIp}:8443/small.txt`],
+        ...['--tap', w.tapName, '--ip', `${w.airstackIp}/${w.prefix}`],
+      ]),
+      { timeoutMs: 60_000 },
+    );
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr.trim()).toMatch(
+      /^airstack: GET https:\/\/[\d.]+:8443\/small\.txt: self[- ]signed certificate$/,
+    );
     // A missing file: the status, and exit 1 with one line.
     const missing = await runChild(
       spawn('ip', [

@@ -153,3 +153,28 @@ export async function kernelHttpServer(world: NetnsWorld, host: string, port: nu
     await new Promise((res) => setTimeout(res, 50));
   }
 }
+
+const HTTPS_SERVER = `
+import functools, http.server, ssl, sys
+host, port, root, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+srv = http.server.ThreadingHTTPServer((host, port), handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print('ready', flush=True)
+srv.serve_forever()
+`;
+
+/** An https server (python3's http.server wrapped in ssl) in the namespace; resolves once it listens. */
+export async function kernelHttpsServer(
+  world: NetnsWorld,
+  host: string,
+  port: number,
+  dir: string,
+  cert: string,
+  key: string,
+): Promise<void> {
+  const child = world.spawn(['python3', '-u', '-c', HTTPS_SERVER, host, String(port), dir, cert, key]);
+  await waitForLine(child, /^ready/);
+}
