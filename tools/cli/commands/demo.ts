@@ -312,6 +312,8 @@ function parseNumber(name: string, v: string, min: number, max: number, integer:
   return n;
 }
 
+export const order = 10;
+
 export function register(program: Command): void {
   program
     .command('demo')
