@@ -386,7 +386,7 @@ export function u16Bytes(v: number): Uint8Array {
 
 export function addrsBytes(list: readonly number[]): Uint8Array {
   const b = new Uint8Array(list.length * 4);
-  list.forEach((a, i) => writeU32(b, i * 4, a >>> 0));
+  for (let i = 0; i < list.length; i++) writeU32(b, i * 4, list[i]! >>> 0);
   return b;
 }
 
