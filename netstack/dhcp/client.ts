@@ -15,8 +15,8 @@
  * resolver configuration. All of it is removed when the lease ends (expiry, NAK, release). A conflict found by the
  * probe sends DECLINE and restarts after `declineBackoffMs` (RFC 2131 §3.1.5: at least 10 s).
  *
- * Observable: `state`, `lease`, events ('state', 'bound', 'renewed', 'expired', 'nak', 'conflict', 'released'),
- * and `counters`.
+ * Observable: `state`, `lease`, events ('state', 'bound', 'renewed', 'expired', 'nak', 'conflict', 'released',
+ * and 'send' for each message handed to the stack: {type, src, dst, xid, at}), and `counters`.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, Timer } from '../core/clock.ts';
@@ -300,6 +300,7 @@ export class DhcpClient extends EventEmitter {
 
   private transmit(m: DhcpMessage, dst: number, src: number): void {
     const rc = this.ep.send(m, dst, DHCP_SERVER_PORT, src);
+    this.emit('send', { type: messageType(m), src, dst, xid: m.xid, at: this.clock.now() });
     if (rc < 0) {
       this.counters.sendErrors++;
       log('%s: send failed: %s', this.dev.name, this.ep.lastError);

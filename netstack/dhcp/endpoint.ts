@@ -161,7 +161,8 @@ export class DhcpEndpoint {
    */
   send(msg: DhcpMessage, dst: number, dstPort: number, src: number, enc?: EncodeOptions): number {
     const payload = encodeDhcp(msg, enc);
-    const rc = dst === INADDR_BROADCAST ? this.sendBroadcast(payload, src, dstPort) : this.sendUnicast(payload, dst, dstPort);
+    const rc =
+      dst === INADDR_BROADCAST ? this.sendBroadcast(payload, src, dstPort) : this.sendUnicast(payload, dst, dstPort);
     if (rc < 0) {
       this.counters.txErrors++;
       this.lastError = errnoName(rc);
@@ -172,8 +173,7 @@ export class DhcpEndpoint {
   }
 
   private sendUnicast(payload: Uint8Array, dst: number, dstPort: number): number {
-    const rc = this.sock.sendTo(payload, dst, dstPort);
-    return rc < 0 ? rc : 0;
+    return Math.min(0, this.sock.sendTo(payload, dst, dstPort));
   }
 
   private sendBroadcast(payload: Uint8Array, src: number, dstPort: number): number {

@@ -550,7 +550,9 @@ export function parsePool(p: DhcpServerOptions['pool']): { first: number; last: 
     try {
       return parseIpv4(x.trim());
     } catch {
-      throw new Error(`DHCP pool ${what} address '${x}' is not an IPv4 address (expected FIRST-LAST, e.g. 10.0.0.100-10.0.0.199)`);
+      throw new Error(
+        `DHCP pool ${what} address '${x}' is not an IPv4 address (expected FIRST-LAST, e.g. 10.0.0.100-10.0.0.199)`,
+      );
     }
   };
   if (typeof p === 'string') {
