@@ -65,3 +65,15 @@ describe('Prng', () => {
     expect(new Prng(7).fork('loss').nextU32()).not.toBe(new Prng(7).fork('delay').nextU32());
   });
 });
+
+describe('SkBuff.dv', () => {
+  it('follows skb.buf, even to another buffer carved from the same pooled slab', () => {
+    const a = Buffer.allocUnsafe(64).fill(1);
+    const b = Buffer.allocUnsafe(64).fill(2);
+    const skb = SkBuff.wrap(a);
+    expect(skb.dv.getUint8(0)).toBe(1);
+    skb.buf = b;
+    expect(skb.dv.getUint8(0)).toBe(2);
+    expect(skb.dv.byteLength).toBe(64);
+  });
+});
