@@ -270,6 +270,13 @@ export class DhcpClient extends EventEmitter {
     this.ep.close();
   }
 
+  /** Renew now (as `dhclient -n`/`networkctl renew`): from BOUND, go to RENEWING at once. False if not BOUND. */
+  renew(): boolean {
+    if (this.state !== 'BOUND') return false;
+    this.enterRenewing();
+    return true;
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Sending
 
