@@ -23,6 +23,7 @@ import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts'
 import { Stack } from '../../../netstack/stack.ts';
 import type { UdpSocket } from '../../../netstack/udp/socket.ts';
 import { UsageError } from '../errors.ts';
+import { dhcpClientFeature, dhcpServerFeature } from '../host-dhcp.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // What a feature of `airstack host` is
@@ -342,4 +343,4 @@ export function formatCounters(groups: Record<string, Record<string, number>>): 
 }
 
 /** The features of `airstack host`, in the order their options are listed. */
-export const hostFeatures: HostFeature[] = [udpEchoFeature];
+export const hostFeatures: HostFeature[] = [udpEchoFeature, dhcpClientFeature, dhcpServerFeature];
