@@ -11,7 +11,7 @@ import { register } from '../../tools/cli/commands/host.ts';
 import { UsageError } from '../../tools/cli/errors.ts';
 import { repoRoot } from '../support/shared.ts';
 import { describeInterop, failureTracker, NetnsWorld, runChild, waitForLine } from './harness.ts';
-import { dhclientScript, waitFor } from './dhcp-peers.ts';
+import { dhclientScript, waitFor, waitForLeaseFile } from './dhcp-peers.ts';
 import { kernelPing } from './peers.ts';
 
 const AIRSTACK = join(repoRoot, 'bin/airstack.js');
@@ -128,6 +128,7 @@ describeInterop(
         /^BOUND 10\.207\.0\.100 255\.255\.255\.0 {2}10\.207\.0\.53 10\.207\.0\.54 {2}600$/m,
       );
       const released = waitForLine(child, /dhcp-server: 10\.207\.0\.100 released/, 20_000);
+      await waitForLeaseFile(join(dir, 'dhclient.leases'));
       await world.exec(['dhclient', '-r', ...args, world.tapName], { timeoutMs: 20_000 });
       await released;
       child.kill('SIGINT');

@@ -1,6 +1,7 @@
 /**
- * Kernel-side DHCP peers for the interop tests: a dhclient-script of our own and a polling wait.
+ * Kernel-side DHCP peers for the interop tests: a dhclient-script of our own and polling waits.
  */
+import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * A dhclient-script that configures the address only (Debian's would rewrite /etc/resolv.conf, which a network
@@ -25,4 +26,16 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * dhclient runs its script before it writes the lease to its lease file, and `dhclient -r` releases only what that
+ * file holds: wait for it.
+ */
+export async function waitForLeaseFile(path: string): Promise<void> {
+  await waitFor(
+    () => existsSync(path) && readFileSync(path, 'utf8').includes('lease {'),
+    10_000,
+    "dhclient's lease file",
+  );
 }

@@ -22,7 +22,7 @@ import type { Stack } from '../../netstack/stack.ts';
 import { attachTcp } from '../../netstack/tcp/attach.ts';
 import { haveTshark, tsharkCheck } from '../support/tshark.ts';
 import { describeInterop, failureTracker, NetnsWorld, waitForLine } from './harness.ts';
-import { dhclientScript, waitFor } from './dhcp-peers.ts';
+import { dhclientScript, waitFor, waitForLeaseFile } from './dhcp-peers.ts';
 import { kernelPing } from './peers.ts';
 
 // Shorter RFC 5227 timings so that a probe takes well under a second (the behaviour is the same).
@@ -249,6 +249,7 @@ describeInterop(
 
     it('dhclient releases the lease, and airstack marks it released', async () => {
       // -r: the running dhclient (found by its pid file) sends RELEASE and exits.
+      await waitForLeaseFile(join(dir, 'leases'));
       const r = await world.exec(['dhclient', '-r', ...dhclientArgs, world.tapName], { timeoutMs: 20_000 });
       expect(r.code, r.stderr).toBe(0);
       expect(dhclientLog()).toMatch(/^RELEASE/m);
