@@ -24,6 +24,7 @@ import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts'
 import { Stack } from '../../../netstack/stack.ts';
 import type { UdpSocket } from '../../../netstack/udp/socket.ts';
 import { UsageError } from '../errors.ts';
+import { dhcpClientFeature, dhcpServerFeature } from '../host-dhcp.ts';
 import { httpFeature } from './host/http.ts';
 import { tcpEchoFeature } from './host/tcp-echo.ts';
 
@@ -347,4 +348,10 @@ export function formatCounters(groups: Record<string, Record<string, number>>): 
 }
 
 /** The features of `airstack host`, in the order their options are listed. */
-export const hostFeatures: HostFeature[] = [udpEchoFeature, tcpEchoFeature, httpFeature];
+export const hostFeatures: HostFeature[] = [
+  udpEchoFeature,
+  tcpEchoFeature,
+  httpFeature,
+  dhcpClientFeature,
+  dhcpServerFeature,
+];
