@@ -2,7 +2,8 @@
  * HTTP over airstack's TCP with the Linux kernel as the peer, through a TAP in a network namespace: the kernel's
  * curl downloads 32 MiB from `airstack host --http` (plus ranges and a refused traversal), and `airstack get`
  * downloads 32 MiB from the kernel's `python3 -m http.server` (and 4 MiB from python's ssl over https, TLS through
- * node:tls over our TCP). SHA-256 equal both ways.
+ * node:tls over our TCP), and with --dhcp from dnsmasq, a URL with a name resolved through DNS on our stack. SHA-256
+ * equal both ways.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ const AIRSTACK = join(repoRoot, 'bin/airstack.js');
 const FIXTURES = join(repoRoot, 'test/sockets/fixtures');
 const SIZE = 32 << 20;
 
-describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: ['curl', 'python3'] }, () => {
+describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: ['curl', 'python3', 'dnsmasq'] }, () => {
   let dir: string;
   let sha: string;
   let sha4: string;
@@ -41,6 +42,7 @@ describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: [
   failureTracker(() => world);
 
   it('kernel curl downloads 32 MiB from airstack host --http: same sha256; ranges; no way out of the root', async () => {
+    await world?.destroy();
     world = await NetnsWorld.create();
     const w = world;
     const child = w.spawnHost(process.execPath, [
@@ -91,11 +93,10 @@ describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: [
     const end = await done;
     expect(end.code, end.stderr).toBe(0);
     expect(end.stdout).toMatch(/^http: connections \d+ requests \d+ ok \d+ partial 3/m);
-    await w.destroy();
-    world = undefined;
   });
 
   it('airstack get downloads 32 MiB from the kernel’s python3 -m http.server (and 4 MiB over https): same sha256', async () => {
+    await world?.destroy();
     world = await NetnsWorld.create();
     const w = world;
     // A persistent TAP inside the namespace: `airstack get`, run in the namespace, attaches to it.
@@ -168,5 +169,38 @@ describeInterop('HTTP over airstack TCP with the kernel as the peer', { tools: [
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toMatch(/^airstack: GET http:\/\/[\d.]+:8001\/: connect ECONNREFUSED/);
+  });
+
+  it('airstack get --dhcp: address, route and DNS from dnsmasq; the URL’s name resolves through DNS on our stack', async () => {
+    await world?.destroy();
+    world = await NetnsWorld.create();
+    const w = world;
+    await w.exec(['ip', 'tuntap', 'add', 'dev', w.tapName, 'mode', 'tap']);
+    w.configureKernelSide();
+    w.spawn([
+      'dnsmasq',
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--user=root',
+      `--interface=${w.tapName}`,
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+      `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`,
+      '--dhcp-range=10.207.0.100,10.207.0.150,255.255.255.0,2m',
+      `--host-record=files.airstack.test,${w.kernelIp}`,
+    ]);
+    await kernelHttpServer(w, w.kernelIp, 8000, dir);
+    const r = await runChild(
+      spawn('ip', [
+        ...['netns', 'exec', w.ns, process.execPath, AIRSTACK, 'get', 'http://files.airstack.test:8000/four.bin'],
+        ...['--tap', w.tapName, '--dhcp'],
+      ]),
+      { timeoutMs: 120_000 },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\(10\.207\.0\.1\d\d\/24 leased from 10\.207\.0\.1[^)]*dns 10\.207\.0\.1\)/);
+    expect(/sha256 ([0-9a-f]{64})/.exec(r.stdout)?.[1]).toBe(sha4);
   });
 });

@@ -4,6 +4,8 @@
  * timeouts, keepalive on a dead peer, and the server's listen/close/maxConnections semantics.
  */
 import { describe, expect, it } from 'vitest';
+import { resolvConf } from '../../netstack/dns/resolv-conf.ts';
+import { DnsServer } from '../../netstack/dns/server.ts';
 import type { Socket } from '../../netstack/socket/tcp-socket.ts';
 import { TcpState } from '../../netstack/tcp/types.ts';
 import { collect, pattern, runUntil, sha256, twoHosts } from './world.ts';
@@ -360,6 +362,26 @@ describe('errors', () => {
     expect(await runUntil(clock, () => got.ended)).toBe(true);
     expect(got.data.toString()).toBe('hi');
     expect(lookup).toEqual([null, '10.0.0.2', 4, 'server.test']);
+  });
+
+  it('names resolve through DNS on the stack once it has a name server (as a DHCP lease gives it)', async () => {
+    const { clock, h1, h2 } = twoHosts();
+    new DnsServer(h2, { zones: [{ origin: 'sim.test', records: [{ name: 'www', type: 'A', data: '10.0.0.2' }] }] });
+    h2.net.createServer((s) => s.end('resolved')).listen(80);
+    const before = collect(h1.net.connect(80, 'www.sim.test'));
+    expect(await runUntil(clock, () => before.closed)).toBe(true);
+    expect(before.error?.message).toMatch(/ENOTFOUND www\.sim\.test \(no DNS server configured/);
+    resolvConf(h1).servers.push(0x0a000002);
+    const c = h1.net.connect(80, 'www.sim.test');
+    let looked: unknown[] | null = null;
+    c.on('lookup', (...a) => (looked = a));
+    const got = collect(c);
+    expect(await runUntil(clock, () => got.ended)).toBe(true);
+    expect(got.data.toString()).toBe('resolved');
+    expect(looked).toEqual([null, '10.0.0.2', 4, 'www.sim.test']);
+    const missing = collect(h1.net.connect(80, 'nope.sim.test'));
+    expect(await runUntil(clock, () => missing.closed)).toBe(true);
+    expect(missing.error?.code).toBe('ENOTFOUND');
   });
 
   it('bad ports throw ERR_SOCKET_BAD_PORT synchronously', () => {

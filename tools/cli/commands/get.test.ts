@@ -26,12 +26,15 @@ describe('airstack get refuses bad arguments', () => {
     const cases: Array<[string[], RegExp]> = [
       [['not a url', ...base], /is not a URL/],
       [['ftp://10.0.0.1/x', ...base], /ftp:\/\/ URLs are not supported/],
-      [['http://example.com/', ...base], /cannot resolve 'example\.com'/],
+      [
+        ['http://example.com/', ...base],
+        /cannot resolve 'example\.com' without DNS servers: use an IPv4 address, or --dhcp/,
+      ],
       [['http://[::1]/', ...base], /IPv4-only/],
       [['http://10.0.1.1/', ...base], /not on 10\.0\.0\.2\/24: give --gw/],
       [['http://10.0.0.1/', '--tap', 'tap0'], /--ip A\.B\.C\.D\/NN \(or --dhcp\)/],
-      [['http://10.0.0.1/', '--tap', 'tap0', '--dhcp'], /--dhcp is not available/],
       [['http://10.0.0.1/', ...base, '--dhcp'], /either --ip or --dhcp/],
+      [['http://10.0.0.1/', '--tap', 'tap0', '--dhcp', '--gw', '10.0.0.1'], /--gw comes from the DHCP lease/],
       [['http://10.0.0.1/', ...base, '--timeout', '0'], /--timeout '0'/],
       [['http://10.0.0.1/', ...base, '--ca', '/nonexistent/ca.pem'], /--ca: cannot read/],
       [['http://10.0.0.1/', ...base, '--backend', 'x'], /--backend 'x'/],

@@ -2,7 +2,8 @@
  * `airstack get URL --tap NAME (--ip A.B.C.D/NN [--gw G] | --dhcp) [--out FILE]`
  *
  * Downloads URL over airstack's own TCP on a Linux TAP device: HTTP/1.1 through node:http with our socket as its
- * connection, https through node:tls over our socket. Prints the status, the bytes, the seconds and the SHA-256 of
+ * connection, https through node:tls over our socket. With --dhcp the address, route and DNS servers come from a
+ * DHCP lease (released at the end), and host names resolve through DNS on the stack. Prints the status, the bytes, the seconds and the SHA-256 of
  * the body, and saves it with --out. Redirects are followed (5 at most). Exit 0 for a 2xx answer, 1 otherwise.
  *
  *     ip tuntap add dev tap0 mode tap && ip addr add 10.0.0.1/24 dev tap0 && ip link set tap0 up
@@ -16,7 +17,9 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
-import { parseCidr, parseIpv4, prefixMask } from '../../../netstack/inet/addr.ts';
+import { hostname } from 'node:os';
+import { DhcpClient, type DhcpLease } from '../../../netstack/dhcp/client.ts';
+import { formatCidr, formatIpv4, parseCidr, parseIpv4, prefixMask } from '../../../netstack/inet/addr.ts';
 import { TapDevice, TapError } from '../../../netstack/link/tap.ts';
 import { attachPcap } from '../../../netstack/pcap/capture.ts';
 import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts';
@@ -66,8 +69,10 @@ export function register(program: Command): void {
 
 interface GetPlan {
   url: URL;
-  address: HostAddress;
+  /** null with --dhcp. */
+  address: HostAddress | null;
   timeoutMs: number;
+  dhcp: boolean;
   ca: Buffer | undefined;
   insecure: boolean;
 }
@@ -80,18 +85,21 @@ export function planGet(urlArg: string, raw: RawGetOptions): GetPlan {
   } catch {
     throw new UsageError(`'${urlArg}' is not a URL (expected http://A.B.C.D[:port]/path)`);
   }
-  checkUrl(url);
-  if (raw.dhcp) {
+  const dhcp = raw.dhcp ?? false;
+  checkUrl(url, dhcp);
+  let address: HostAddress | null = null;
+  if (dhcp) {
     if (raw.ip !== undefined) throw new UsageError('give either --ip or --dhcp, not both');
-    throw new UsageError('--dhcp is not available in this build yet: give --ip A.B.C.D/NN (and --gw if needed)');
-  }
-  if (raw.ip === undefined) throw new UsageError('give this host an address: --ip A.B.C.D/NN (or --dhcp)');
-  const address = parseHostAddress(raw.ip, raw.gw);
-  const dst = parseIpv4(url.hostname);
-  const { addr, prefixLen } = parseCidr(`${address.ip}/${address.prefixLen}`);
-  const mask = prefixMask(prefixLen);
-  if (((dst ^ addr) & mask) >>> 0 !== 0 && address.gateway === null) {
-    throw new UsageError(`${url.hostname} is not on ${address.ip}/${prefixLen}: give --gw A.B.C.D to reach it`);
+    if (raw.gw !== undefined) throw new UsageError('--gw comes from the DHCP lease with --dhcp; leave it out');
+  } else {
+    if (raw.ip === undefined) throw new UsageError('give this host an address: --ip A.B.C.D/NN (or --dhcp)');
+    address = parseHostAddress(raw.ip, raw.gw);
+    const dst = parseIpv4(url.hostname);
+    const { addr, prefixLen } = parseCidr(`${address.ip}/${address.prefixLen}`);
+    const mask = prefixMask(prefixLen);
+    if (((dst ^ addr) & mask) >>> 0 !== 0 && address.gateway === null) {
+      throw new UsageError(`${url.hostname} is not on ${address.ip}/${prefixLen}: give --gw A.B.C.D to reach it`);
+    }
   }
   const t = Number(raw.timeout);
   if (!Number.isFinite(t) || t <= 0)
@@ -107,19 +115,18 @@ export function planGet(urlArg: string, raw: RawGetOptions): GetPlan {
   if (!['auto', 'fd', 'socat'].includes(raw.backend)) {
     throw new UsageError(`--backend '${raw.backend}' is not one of auto, fd, socat`);
   }
-  return { url, address, timeoutMs: t * 1000, ca, insecure: raw.insecure ?? false };
+  return { url, address, dhcp, timeoutMs: t * 1000, ca, insecure: raw.insecure ?? false };
 }
 
-function checkUrl(url: URL): void {
+/** http(s) only; an IPv4 host, or a name when DNS servers will come from DHCP. */
+function checkUrl(url: URL, names: boolean): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`${url.protocol}// URLs are not supported: use http:// or https://`);
   }
   const f = ipFamily(url.hostname.replace(/^\[|\]$/g, ''));
   if (f === 6) throw new UsageError(`${url.hostname}: airstack's stack is IPv4-only`);
-  if (f !== 4) {
-    throw new UsageError(
-      `cannot resolve '${url.hostname}' (no DNS resolver in this build): use an IPv4 address in the URL`,
-    );
+  if (f !== 4 && !names) {
+    throw new UsageError(`cannot resolve '${url.hostname}' without DNS servers: use an IPv4 address, or --dhcp`);
   }
 }
 
@@ -151,12 +158,23 @@ async function runGet(urlArg: string, raw: RawGetOptions): Promise<number> {
   const stack = new Stack({ clock, name: 'get' });
   const detach = pcap !== null ? attachPcap(stack, pcap, { devices: [dev] }) : null;
   let code = 1;
+  let dhcp: DhcpClient | null = null;
   try {
     stack.addDevice(dev);
     const a = plan.address;
-    stack.addAddress(dev, `${a.ip}/${a.prefixLen}`);
-    if (a.gateway !== null) stack.setDefaultGateway(a.gateway, dev);
-    say(`GET ${plan.url.href} via ${dev.name} (${a.ip}/${a.prefixLen}${a.gateway ? ` via ${a.gateway}` : ''})`);
+    let where: string;
+    if (a !== null) {
+      stack.addAddress(dev, `${a.ip}/${a.prefixLen}`);
+      if (a.gateway !== null) stack.setDefaultGateway(a.gateway, dev);
+      where = `${a.ip}/${a.prefixLen}${a.gateway ? ` via ${a.gateway}` : ''}`;
+    } else {
+      dhcp = new DhcpClient(stack, { dev, hostname: hostname().split('.')[0] });
+      const lease = await firstLease(dhcp, clock, plan.timeoutMs);
+      where = `${formatCidr(lease.address, lease.prefixLen)} leased from ${formatIpv4(lease.serverId)}`;
+      if (lease.routers.length > 0) where += ` via ${formatIpv4(lease.routers[0]!)}`;
+      if (lease.dns.length > 0) where += `, dns ${lease.dns.map(formatIpv4).join(',')}`;
+    }
+    say(`GET ${plan.url.href} via ${dev.name} (${where})`);
     const lost = new Promise<never>((_, reject) =>
       dev.onLinkLost((why) => reject(new UsageError(`TAP ${dev.name} went away (${why})`))),
     );
@@ -173,11 +191,32 @@ async function runGet(urlArg: string, raw: RawGetOptions): Promise<number> {
     throw new UsageError(`GET ${plan.url.href}: ${(e as Error).message}`);
   } finally {
     out?.destroy();
+    if (dhcp !== null) {
+      const leased = dhcp.lease !== null;
+      dhcp.stop();
+      // The RELEASE is a unicast that may wait for ARP: give it a moment before the TAP goes away.
+      if (leased) await new Promise<void>((resolve) => clock.setTimeout(resolve, 300));
+    }
     await dev.destroy();
     detach?.();
     pcap?.close();
   }
   return code;
+}
+
+/** Start the DHCP client and wait for its first lease (a person's error when none comes in time). */
+function firstLease(c: DhcpClient, clock: RealClock, timeoutMs: number): Promise<DhcpLease> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(
+      () => reject(new UsageError(`no DHCP lease within ${timeoutMs / 1000} s on this link`)),
+      timeoutMs,
+    );
+    c.once('bound', (l: DhcpLease) => {
+      timer.cancel();
+      resolve(l);
+    });
+    c.start();
+  });
 }
 
 function openOut(path: string): Promise<WriteStream> {
@@ -212,7 +251,7 @@ export async function download(stack: Stack, plan: GetPlan, out: WriteStream | n
       res.resume();
       if (hops >= 5) throw new Error('too many redirects');
       const next = new URL(location, url);
-      checkUrl(next);
+      checkUrl(next, plan.dhcp);
       url = next;
       continue;
     }
