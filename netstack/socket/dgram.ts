@@ -98,6 +98,11 @@ export class DgramSocket extends EventEmitter {
   }
 
   /** send(msg[, offset, length][, port][, address][, cb]) — port/address omitted when connected. */
+  send(msg: Msg, port: number, address?: string, cb?: SendCb): void;
+  send(msg: Msg, port: number, cb?: SendCb): void;
+  send(msg: Msg, offset: number, length: number, port: number, address?: string, cb?: SendCb): void;
+  send(msg: Msg, cb?: SendCb): void;
+  send(msg: Msg, ...args: unknown[]): void;
   send(msg: Msg, ...args: unknown[]): void {
     let offset: number | undefined;
     let length: number | undefined;
@@ -142,11 +147,16 @@ export class DgramSocket extends EventEmitter {
   }
 
   private resolve(host: string, cb: (err: Error | null, addr: number) => void): void {
-    const a = tryParseIpv4(host);
-    if (a !== null) return cb(null, a);
-    if (host === 'localhost') return cb(null, 0x7f000001);
+    const a = host === 'localhost' ? 0x7f000001 : tryParseIpv4(host);
+    if (a !== null) {
+      cb(null, a);
+      return;
+    }
     const lookup = this.opts.lookup;
-    if (lookup === undefined) return cb(sysError('ENOTFOUND', 'getaddrinfo', host), 0);
+    if (lookup === undefined) {
+      cb(sysError('ENOTFOUND', 'getaddrinfo', host), 0);
+      return;
+    }
     lookup(host, { family: 4 }, (err, address) => {
       const x = err ? null : tryParseIpv4(address);
       if (x === null) cb(err ?? sysError('EAFNOSUPPORT', 'send', address), 0);
