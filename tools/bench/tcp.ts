@@ -10,6 +10,7 @@
  * connections, and Linux's own TCP over a veth pair between two network namespaces (iperf3) for the ratio.
  */
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../../netstack/core/clock.ts';
@@ -44,8 +45,8 @@ function world(offload: boolean) {
   return { clock, t1, t2 };
 }
 
-/** Bulk transfer of `total` bytes; returns wall seconds. */
-function bulk(total: number, offload: boolean): { seconds: number; retrans: number; segs: number } {
+/** Bulk transfer of `total` bytes; returns wall seconds and CPU seconds (user + system) of this process. */
+function bulk(total: number, offload: boolean): { seconds: number; cpu: number; retrans: number; segs: number } {
   const { clock, t1, t2 } = world(offload);
   const l = t2.listen({ port: 5001 });
   let rcvd = 0;
@@ -71,11 +72,13 @@ function bulk(total: number, offload: boolean): { seconds: number; retrans: numb
   };
   c.owner = { onConnected: pump, onWritable: pump };
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   while (rcvd < total && clock.step()) {
     /* run */
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, retrans: c.totalRetrans, segs: c.segsOut };
+  const cu = process.cpuUsage(c0);
+  return { seconds, cpu: (cu.user + cu.system) / 1e6, retrans: c.totalRetrans, segs: c.segsOut };
 }
 
 /** Memory per idle established connection, both ends counted (bytes per connection end). */
