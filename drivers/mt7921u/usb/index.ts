@@ -3,7 +3,7 @@ export { DongleSetupError, type WifiInterface, selectWifiInterface } from './des
 export { type DongleCandidate, type UsbModule, findDongles, loadUsb, openDongle } from './finder.ts';
 export { MT7921U_IDS, matchDongleId, usbIdString } from './ids.ts';
 export { LibusbTransport, openDevice } from './libusb.ts';
-export { UsbRecorder, openTraceFile, type TraceSink } from './recorder.ts';
+export { TraceFileError, type TraceSink, UsbRecorder, openTraceFile, traceToFile } from './recorder.ts';
 export * from './regaccess.ts';
 export { ReplayDivergenceError, ReplayTransport } from './replayer.ts';
 export { TraceFormatError, parseTrace, type TraceRecord } from './trace.ts';
