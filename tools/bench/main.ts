@@ -8,9 +8,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
+import { mt7921uFwdl } from './mt7921u-fwdl.ts';
 import { udpRx } from './udp-rx.ts';
 
-const benchmarks: Benchmark[] = [udpRx];
+const benchmarks: Benchmark[] = [udpRx, mt7921uFwdl];
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
