@@ -30,7 +30,7 @@ export function fromAp(o: FrameOpts = {}): Buffer {
     ...o,
     payload: o.payload ?? Buffer.concat([LLC_IP, Buffer.alloc(40, 0x11)]),
   };
-  let f = Buffer.from(encodeFrame(buildData(p)));
+  let f: Buffer = Buffer.from(encodeFrame(buildData(p)));
   if (o.retry) f[1]! |= 0x08;
   if (o.key) f = ccmpEncryptMpdu(o.key, f, o.pn);
   return f;
