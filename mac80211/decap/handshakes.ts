@@ -117,12 +117,18 @@ export class HandshakeTracker {
       return;
     }
     const k = d.value;
-    if (k.descriptorType !== KeyDescriptorType.RSN) return this.fail('wpa1-unsupported');
+    if (k.descriptorType !== KeyDescriptorType.RSN) {
+      this.fail('wpa1-unsupported');
+      return;
+    }
     const version = k.keyInfo & KeyInfo.VERSION_MASK;
     let params: AkmParams;
     if (version === 2) params = requireAkmParams(Akm.PSK, Cipher.CCMP);
     else if (version === 3) params = requireAkmParams(Akm.PSK_SHA256, Cipher.CCMP);
-    else return this.fail(version === 1 ? 'tkip-unsupported' : 'akm-unsupported');
+    else {
+      this.fail(version === 1 ? 'tkip-unsupported' : 'akm-unsupported');
+      return;
+    }
     const msg = eapolKeyMessage(k);
     switch (msg) {
       case '4way-1': {
@@ -150,8 +156,14 @@ export class HandshakeTracker {
       }
       case 'group-1': {
         const st = this.pairs.get(pairId(ta, ra));
-        if (st?.ptk == null || st.params === null) return this.fail('group-without-ptk');
-        if (!verifyEapolKeyMic(k.pdu, st.params.mic, st.ptk.kck, st.params.micLen)) return this.fail('group-mic');
+        if (st?.ptk == null || st.params === null) {
+          this.fail('group-without-ptk');
+          return;
+        }
+        if (!verifyEapolKeyMic(k.pdu, st.params.mic, st.ptk.kck, st.params.micLen)) {
+          this.fail('group-mic');
+          return;
+        }
         this.takeGtk(st, k);
         return;
       }
@@ -167,7 +179,8 @@ export class HandshakeTracker {
     if (st.tried.has(combo)) return;
     if (st.pairwise !== Cipher.CCMP && st.pairwise !== Cipher.CCMP_256) {
       st.tried.add(combo);
-      return this.fail('pairwise-cipher-unsupported');
+      this.fail('pairwise-cipher-unsupported');
+      return;
     }
     const ptk = derivePtk({
       pmk: this.pmk,
@@ -181,7 +194,8 @@ export class HandshakeTracker {
     if (!verifyEapolKeyMic(pdu, st.params.mic, ptk.kck, st.params.micLen)) {
       // Message 3 after a message 2 of the same nonces is checked once more; the verdict stands.
       st.tried.add(combo);
-      return this.fail('handshake-mic');
+      this.fail('handshake-mic');
+      return;
     }
     st.tried.add(combo);
     if (st.ptk !== null && bytesEqual(st.ptk.tk, ptk.tk)) return;
@@ -197,16 +211,25 @@ export class HandshakeTracker {
   private takeGtk(st: PairState, k: DecodedEapolKey): void {
     if (!(k.keyInfo & KeyInfo.ENCRYPTED_KEY_DATA) || st.ptk === null) return;
     const plain = unwrapKeyData(st.ptk.kek, k.keyData);
-    if (plain === null) return this.fail('gtk-unwrap');
+    if (plain === null) {
+      this.fail('gtk-unwrap');
+      return;
+    }
     const kd = parseKeyData(plain);
-    if (!kd.ok || kd.value.gtk === undefined) return this.fail('gtk-missing');
+    if (!kd.ok || kd.value.gtk === undefined) {
+      this.fail('gtk-missing');
+      return;
+    }
     const gtk = kd.value.gtk;
     const rsne = kd.value.rsne[0];
     if (rsne !== undefined) st.group = rsneOf(rsne)?.groupCipher ?? st.group;
     // Without the AP's RSN element: a 16-octet GTK is CCMP's; GUESS: a 32-octet one CCMP-256's.
     const cipher = st.group ?? (gtk.key.length === 32 ? Cipher.CCMP_256 : Cipher.CCMP);
     const want = cipher === Cipher.CCMP ? 16 : cipher === Cipher.CCMP_256 ? 32 : 0;
-    if (gtk.key.length !== want) return this.fail('group-cipher-unsupported');
+    if (gtk.key.length !== want) {
+      this.fail('group-cipher-unsupported');
+      return;
+    }
     const id = `${hex(st.aa)}/${gtk.keyId}`;
     if (bytesEqual(this.groups.get(id)?.bytes, gtk.key)) return;
     const key = new CcmpKey(gtk.key, { keyIdx: gtk.keyId, cipher, replayCheck: false });
