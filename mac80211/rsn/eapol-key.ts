@@ -113,7 +113,7 @@ export type EapolKeyDropReason =
   | 'eapol-key-bad-descriptor'
   | 'eapol-key-data-overrun';
 
-const ZERO_NONCE = new Uint8Array(32);
+const EMPTY = new Uint8Array(0);
 
 /**
  * Decode an EAPOL-Key frame (from its EAPOL header) whose MIC field is `micLen` bytes. Descriptor types 2 (RSN)
@@ -176,7 +176,7 @@ function putFixed(out: Uint8Array, off: number, len: number, v: Uint8Array | und
 
 /** Encode an EAPOL-Key frame with its EAPOL header. */
 export function encodeEapolKey(k: EapolKeyInit, micLen = 16): Buffer {
-  const keyData = k.keyData ?? ZERO_NONCE.subarray(0, 0);
+  const keyData = k.keyData ?? EMPTY;
   const kdlOff = EAPOL_KEY_MIC_OFFSET + micLen;
   const total = kdlOff + 2 + keyData.length;
   if (total - EAPOL_HDR_LEN > 0xffff) throw new RangeError('EAPOL-Key frame too long');
@@ -230,9 +230,4 @@ export function eapolKeyMessage(k: EapolKey): EapolKeyMessage {
     return k.keyData.length === 0 ? '4way-4' : '4way-2';
   }
   return ki & KeyInfo.ACK ? 'group-1' : 'group-2';
-}
-
-export function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
 }

@@ -365,7 +365,7 @@ describe('rekeying', () => {
 describe('lossy links (seeded)', () => {
   it('with loss, duplication and reordering: keys agree, none installed twice, and most runs connect', () => {
     let connected = 0;
-    const seeds = 150;
+    const seeds = 100;
     for (let seed = 1; seed <= seeds; seed++) {
       const w = world({ seed, loss: 0.15, dup: 0.2, jitter: 30, groupRekeyMs: 2000 });
       w.clock.runFor(9000);

@@ -38,9 +38,6 @@ export function cipherKeyLen(cipher: CipherSuite): number {
   }
 }
 
-/** Key Replay Counter / PN length in the Key RSC field: 6 bytes for CCMP/GCMP/TKIP. */
-export const RSC_LEN = 6;
-
 /** EAPOL-Key MIC algorithm. */
 export type MicAlgorithm = 'hmac-md5' | 'hmac-sha1-128' | 'aes-128-cmac';
 

@@ -58,6 +58,8 @@ export class SkBuff {
   /** Offset one past the last packet byte. */
   tail: number;
   private _dv: DataView | null = null;
+  /** The buffer _dv was made for (compared by identity: cheaper than reading .buffer, and right for pooled slabs). */
+  private _dvBuf: Buffer | null = null;
 
   macHeader = -1;
   networkHeader = -1;
@@ -71,6 +73,10 @@ export class SkBuff {
   /** 802.1d priority 0..7 (drives the 802.11 TID / access category). */
   priority = 0;
   ipSummed: ChecksumState = ChecksumState.NONE;
+  /** CHECKSUM_PARTIAL: absolute offset where checksumming starts (the transport header), -1 when unset. */
+  csumStart = -1;
+  /** CHECKSUM_PARTIAL: offset of the checksum field from csumStart (6 for UDP, 16 for TCP). */
+  csumOffset = 0;
   /** 802.1Q VLAN tag control information, when a tag was stripped (-1: none). */
   vlanTci = -1;
   /** Clock time at which the packet was received or queued. */
@@ -120,9 +126,10 @@ export class SkBuff {
   /** DataView over the whole backing buffer (absolute offsets), created once per buffer. */
   get dv(): DataView {
     let dv = this._dv;
-    if (dv === null || dv.buffer !== this.buf.buffer) {
+    if (dv === null || this._dvBuf !== this.buf) {
       dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
       this._dv = dv;
+      this._dvBuf = this.buf;
     }
     return dv;
   }
@@ -184,6 +191,7 @@ export class SkBuff {
     if (this.macHeader >= 0) this.macHeader += shift;
     if (this.networkHeader >= 0) this.networkHeader += shift;
     if (this.transportHeader >= 0) this.transportHeader += shift;
+    if (this.csumStart >= 0) this.csumStart += shift;
     this.buf = nbuf;
     this._dv = null;
     this.tail = h + this.len;
@@ -223,6 +231,8 @@ export class SkBuff {
     this.pktType = from.pktType;
     this.priority = from.priority;
     this.ipSummed = from.ipSummed;
+    this.csumStart = from.csumStart >= 0 ? from.csumStart + shift : -1;
+    this.csumOffset = from.csumOffset;
     this.vlanTci = from.vlanTci;
     this.tstamp = from.tstamp;
   }
@@ -250,6 +260,14 @@ export class SkBuff {
       this.destructor = null;
       d(this);
     }
+  }
+
+  /**
+   * skb_orphan: run the destructor now (release the sender's accounting, complete the TX) while the skb lives on,
+   * as a link that loops a transmitted buffer into a receive path does.
+   */
+  orphan(): void {
+    this.free();
   }
 
   /** End of life as a drop; the caller counts it in its own counters. Same as free() apart from intent. */

@@ -26,6 +26,7 @@ import {
   htOperationCodec,
   mobilityDomainCodec,
   OUI_MICROSOFT,
+  type Rsn,
   powerCapabilityCodec,
   powerConstraintCodec,
   RM_CAPABILITIES_LAYOUT,
@@ -55,6 +56,11 @@ import {
 import type { ParseResult } from '../../mac80211/parse.ts';
 import { layoutFields, num, sequence, type VField, type View } from './tshark-check.ts';
 import { numberOf, type TNode } from './tshark-tree.ts';
+
+/** A view of an element whose lines are all labelled values. */
+function valuesView(values: View['values']): View {
+  return { fields: [], groups: [], values, ignore: [] };
+}
 
 function must<T>(r: ParseResult<T>, what: string): T {
   if (!r.ok) throw new Error(`${what}: our decoder rejected it (${r.reason}: ${r.detail})`);
@@ -92,29 +98,38 @@ function suiteChecks(prefix: string, suites: () => readonly number[]) {
   ] as [RegExp, (t: string) => string | null][];
 }
 
+/** The group cipher, pairwise cipher and AKM lines shared by the RSN and WPA elements. */
+function cipherAkmLines(v: Rsn, group: string, pairwise: string): View['values'] {
+  return [
+    [new RegExp(`^${group} Cipher Suite$`), () => null],
+    ...suiteChecks(`${group} Cipher Suite`, () => (v.groupCipher === null ? [] : [v.groupCipher])),
+    [new RegExp(`^${pairwise} Cipher Suite Count$`), num(() => v.pairwiseCiphers?.length)],
+    [new RegExp(`^${pairwise} Cipher Suite( List .*)?$`), () => null],
+    ...suiteChecks(`${pairwise} Cipher Suite`, () => v.pairwiseCiphers ?? []),
+    [/^Auth Key Management \(AKM\) Suite Count$/, num(() => v.akms?.length)],
+    [/^Auth Key Management \(AKM\) (Suite|List .*)$/, () => null],
+    ...suiteChecks('Auth Key Management \\(AKM\\)', () => v.akms ?? []),
+  ];
+}
+
 function ratesView(codec: typeof supportedRatesCodec, body: Uint8Array, label: string): View {
   const v = must(codec.decode(body), label);
-  return {
-    fields: [],
-    groups: [],
-    values: [
-      [
-        new RegExp(`^${label}$`),
-        sequence(
-          () => v.rates,
-          (r, text) => {
-            if (!r) return 'more rates than we decode';
-            const octetShown = numberOf(text);
-            const ours = r.value | (r.basic ? 0x80 : 0);
-            if (octetShown !== ours) return `octet ${octetShown}, ours ${ours}`;
-            const name = text.replace(/ \(0x[0-9a-f]+\)$/, '');
-            return /^\d/.test(name) && name !== rateToString(r) ? `shown as ${name}, ours ${rateToString(r)}` : null;
-          },
-        ),
-      ],
+  return valuesView([
+    [
+      new RegExp(`^${label}$`),
+      sequence(
+        () => v.rates,
+        (r, text) => {
+          if (!r) return 'more rates than we decode';
+          const octetShown = numberOf(text);
+          const ours = r.value | (r.basic ? 0x80 : 0);
+          if (octetShown !== ours) return `octet ${octetShown}, ours ${ours}`;
+          const name = text.replace(/ \(0x[0-9a-f]+\)$/, '');
+          return /^\d/.test(name) && name !== rateToString(r) ? `shown as ${name}, ours ${rateToString(r)}` : null;
+        },
+      ),
     ],
-    ignore: [],
-  };
+  ]);
 }
 
 const EXT_CAP_WIDTH: Record<string, number> = { SERVICE_INTERVAL_GRANULARITY: 3, MAX_MSDUS_IN_AMSDU: 2 };
@@ -334,20 +349,13 @@ export function elementView(id: number, ext: number, body: Uint8Array): View | n
   switch (id) {
     case EID.SSID: {
       const v = must(ssidCodec.decode(body), 'SSID');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [
-            /^SSID$/,
-            (t) =>
-              t === `"${ssidToDisplay(v.ssid)}"` || !/^"/.test(t)
-                ? null
-                : `shows ${t}, ours "${ssidToDisplay(v.ssid)}"`,
-          ],
+      return valuesView([
+        [
+          /^SSID$/,
+          (t) =>
+            t === `"${ssidToDisplay(v.ssid)}"` || !/^"/.test(t) ? null : `shows ${t}, ours "${ssidToDisplay(v.ssid)}"`,
         ],
-        ignore: [],
-      };
+      ]);
     }
     case EID.SUPP_RATES:
       return ratesView(supportedRatesCodec, body, 'Supported Rates');
@@ -386,111 +394,81 @@ export function elementView(id: number, ext: number, body: Uint8Array): View | n
     case EID.COUNTRY: {
       const v = must(countryCodec.decode(body), 'Country');
       const sub = () => v.entries.filter((e) => e.kind === 'subband');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [/^Code$/, (t) => (t === String.fromCharCode(v.countryString[0], v.countryString[1]) ? null : `code ${t}`)],
-          [/^Environment$/, num(() => v.countryString[2])],
-          [/^Country Info$/, () => null],
-          [
-            /^First Channel Number$/,
-            sequence(sub, (e, t) =>
-              e?.kind === 'subband' && numberOf(t) === e.firstChannel ? null : `first channel ${t}`,
-            ),
-          ],
-          [
-            /^Number of Channels$/,
-            sequence(sub, (e, t) => (e?.kind === 'subband' && numberOf(t) === e.numChannels ? null : `channels ${t}`)),
-          ],
-          [
-            /^Maximum Transmit Power Level$/,
-            sequence(sub, (e, t) => (e?.kind === 'subband' && numberOf(t) === e.maxTxPower ? null : `power ${t}`)),
-          ],
-          [/^Padding$/, num(() => v.pad)],
+      return valuesView([
+        [/^Code$/, (t) => (t === String.fromCharCode(v.countryString[0], v.countryString[1]) ? null : `code ${t}`)],
+        [/^Environment$/, num(() => v.countryString[2])],
+        [/^Country Info$/, () => null],
+        [
+          /^First Channel Number$/,
+          sequence(sub, (e, t) =>
+            e?.kind === 'subband' && numberOf(t) === e.firstChannel ? null : `first channel ${t}`,
+          ),
         ],
-        ignore: [],
-      };
+        [
+          /^Number of Channels$/,
+          sequence(sub, (e, t) => (e?.kind === 'subband' && numberOf(t) === e.numChannels ? null : `channels ${t}`)),
+        ],
+        [
+          /^Maximum Transmit Power Level$/,
+          sequence(sub, (e, t) => (e?.kind === 'subband' && numberOf(t) === e.maxTxPower ? null : `power ${t}`)),
+        ],
+        [/^Padding$/, num(() => v.pad)],
+      ]);
     }
     case EID.QBSS_LOAD: {
       const v = must(bssLoadCodec.decode(body), 'BSS Load');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [/^QBSS Version$/, () => null],
-          [/^Station Count$/, num(() => v.stationCount)],
-          [/^Channel Utilization$/, num(() => v.channelUtilization)],
-          [/^Available Admission Capacity$/, num(() => v.availableAdmissionCapacity)],
-        ],
-        ignore: [],
-      };
+      return valuesView([
+        [/^QBSS Version$/, () => null],
+        [/^Station Count$/, num(() => v.stationCount)],
+        [/^Channel Utilization$/, num(() => v.channelUtilization)],
+        [/^Available Admission Capacity$/, num(() => v.availableAdmissionCapacity)],
+      ]);
     }
     case EID.PWR_CONSTRAINT: {
       const v = must(powerConstraintCodec.decode(body), 'Power Constraint');
-      return {
-        fields: [],
-        groups: [],
-        values: [[/^Local Power Constraint$/, num(() => v.localPowerConstraint)]],
-        ignore: [],
-      };
+      return valuesView([[/^Local Power Constraint$/, num(() => v.localPowerConstraint)]]);
     }
     case EID.PWR_CAPABILITY: {
       const v = must(powerCapabilityCodec.decode(body), 'Power Capability');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [/^Minimum Transmit Power$/, num(() => v.minTxPower)],
-          [/^Maximum Transmit Power$/, num(() => v.maxTxPower)],
-        ],
-        ignore: [],
-      };
+      return valuesView([
+        [/^Minimum Transmit Power$/, num(() => v.minTxPower)],
+        [/^Maximum Transmit Power$/, num(() => v.maxTxPower)],
+      ]);
     }
     case EID.SUPPORTED_CHANNELS: {
       const v = must(supportedChannelsCodec.decode(body), 'Supported Channels');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [/^Supported Channels Set #\d+ First$/, () => null],
-          [
-            /^First Supported Channel$/,
-            sequence(
-              () => v.ranges,
-              (r, t) => (numberOf(t) === r?.first ? null : `first ${t}`),
-            ),
-          ],
-          [
-            /^Supported Channel Range$/,
-            sequence(
-              () => v.ranges,
-              (r, t) => (numberOf(t) === r?.count ? null : `range ${t}`),
-            ),
-          ],
+      return valuesView([
+        [/^Supported Channels Set #\d+ First$/, () => null],
+        [
+          /^First Supported Channel$/,
+          sequence(
+            () => v.ranges,
+            (r, t) => (numberOf(t) === r?.first ? null : `first ${t}`),
+          ),
         ],
-        ignore: [],
-      };
+        [
+          /^Supported Channel Range$/,
+          sequence(
+            () => v.ranges,
+            (r, t) => (numberOf(t) === r?.count ? null : `range ${t}`),
+          ),
+        ],
+      ]);
     }
     case EID.SUPPORTED_REGULATORY_CLASSES: {
       const v = must(supportedOperatingClassesCodec.decode(body), 'Operating Classes');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [/^Current Operating Class$/, num(() => v.current)],
-          // Wireshark lists the alternates up to the first delimiter (130 or 0) of the extension sequences.
-          [
-            /^Alternate Operating Classes$/,
-            (t) => {
-              const cut = v.alternates.findIndex((c) => c === 130 || c === 0);
-              const list = (cut < 0 ? v.alternates : v.alternates.slice(0, cut)).join(', ');
-              return t === list ? null : `alternates ${t}, ours ${list}`;
-            },
-          ],
+      return valuesView([
+        [/^Current Operating Class$/, num(() => v.current)],
+        // Wireshark lists the alternates up to the first delimiter (130 or 0) of the extension sequences.
+        [
+          /^Alternate Operating Classes$/,
+          (t) => {
+            const cut = v.alternates.findIndex((c) => c === 130 || c === 0);
+            const list = (cut < 0 ? v.alternates : v.alternates.slice(0, cut)).join(', ');
+            return t === list ? null : `alternates ${t}, ours ${list}`;
+          },
         ],
-        ignore: [],
-      };
+      ]);
     }
     case EID.MOBILITY_DOMAIN: {
       const v = must(mobilityDomainCodec.decode(body), 'Mobility Domain');
@@ -566,14 +544,7 @@ export function elementView(id: number, ext: number, body: Uint8Array): View | n
         groups: [at(/^RSN Capabilities$/, 0)],
         values: [
           [/^RSN Version$/, num(() => v.version)],
-          [/^Group Cipher Suite$/, () => null],
-          ...suiteChecks('Group Cipher Suite', () => (v.groupCipher === null ? [] : [v.groupCipher])),
-          [/^Pairwise Cipher Suite Count$/, num(() => v.pairwiseCiphers?.length)],
-          [/^Pairwise Cipher Suite( List .*)?$/, () => null],
-          ...suiteChecks('Pairwise Cipher Suite', () => v.pairwiseCiphers ?? []),
-          [/^Auth Key Management \(AKM\) Suite Count$/, num(() => v.akms?.length)],
-          [/^Auth Key Management \(AKM\) (Suite|List .*)$/, () => null],
-          ...suiteChecks('Auth Key Management \\(AKM\\)', () => v.akms ?? []),
+          ...cipherAkmLines(v, 'Group', 'Pairwise'),
           [/^PMKID Count$/, num(() => v.pmkids?.length)],
           [
             /^PMKID$/,
@@ -601,12 +572,9 @@ export function elementView(id: number, ext: number, body: Uint8Array): View | n
       };
     }
     case EID.CHALLENGE:
-      return {
-        fields: [],
-        groups: [],
-        values: [[/^Challenge Text$/, (t) => (hexOf(body).startsWith(t.replace(/…$/, '')) ? null : `text ${t}`)]],
-        ignore: [],
-      };
+      return valuesView([
+        [/^Challenge Text$/, (t) => (hexOf(body).startsWith(t.replace(/…$/, '')) ? null : `text ${t}`)],
+      ]);
     case EID.RRM_ENABLED_CAPABILITIES: {
       const v = must(rmCapabilitiesCodec.decode(body), 'RM');
       return {
@@ -788,17 +756,12 @@ function extView(ext: number, body: Uint8Array): View | null {
     case EID_EXT.EHT_OPERATION:
     case EID_EXT.EHT_MULTI_LINK:
       // Wireshark 4.0 does not dissect these; it shows the octets, which must be the ones we keep.
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          [
-            /^Ext Tag Data$/,
-            (t) => (hexOf(body).startsWith(t.replace(/…$/, '')) ? null : `data ${t} is not ours ${hexOf(body)}`),
-          ],
+      return valuesView([
+        [
+          /^Ext Tag Data$/,
+          (t) => (hexOf(body).startsWith(t.replace(/…$/, '')) ? null : `data ${t} is not ours ${hexOf(body)}`),
         ],
-        ignore: [],
-      };
+      ]);
     default:
       return null;
   }
@@ -816,23 +779,11 @@ function vendorView(body: Uint8Array): View | null {
   switch (body[3]) {
     case 1: {
       const v = must(wpaCodec.decode(body), 'WPA');
-      return {
-        fields: [],
-        groups: [],
-        values: [
-          ...common,
-          [/^WPA Version$/, num(() => v.version)],
-          [/^Multicast Cipher Suite$/, () => null],
-          ...suiteChecks('Multicast Cipher Suite', () => (v.groupCipher === null ? [] : [v.groupCipher])),
-          [/^Unicast Cipher Suite Count$/, num(() => v.pairwiseCiphers?.length)],
-          [/^Unicast Cipher Suite( List .*)?$/, () => null],
-          ...suiteChecks('Unicast Cipher Suite', () => v.pairwiseCiphers ?? []),
-          [/^Auth Key Management \(AKM\) Suite Count$/, num(() => v.akms?.length)],
-          [/^Auth Key Management \(AKM\) (Suite|List .*)$/, () => null],
-          ...suiteChecks('Auth Key Management \\(AKM\\)', () => v.akms ?? []),
-        ],
-        ignore: [],
-      };
+      return valuesView([
+        ...common,
+        [/^WPA Version$/, num(() => v.version)],
+        ...cipherAkmLines(v, 'Multicast', 'Unicast'),
+      ]);
     }
     case 2: {
       if (body[4] === 0) {

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.ts';
-import { commands } from './commands/index.ts';
+import { loadCommands } from './commands.ts';
 
 const program = new Command();
 program
@@ -15,7 +15,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of commands) register(program);
+for (const cmd of await loadCommands()) cmd.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -119,6 +119,8 @@ function parseChip(v: string): number | undefined {
   return n;
 }
 
+export const order = 50;
+
 export function register(program: Command): void {
   const fw = program.command('fw').description('MT7961 firmware images');
   fw.command('info')
