@@ -14,29 +14,68 @@ import type { RxDropReason } from '../stats.ts';
 export const RX_QUEUED = 'queued';
 export type RxResult = RxDropReason | typeof RX_QUEUED | null;
 
+/**
+ * One per frame in flight through the handlers; recycled through a small pool (see acquire/release), so the fast path
+ * allocates none. Handlers must not keep a reference past their return.
+ */
 export class RxData {
+  local!: Ieee80211Local;
+  sdata!: Ieee80211SubIf;
+  sta: StaInfo | null = null;
+  skb!: SkBuff;
+  status!: RxStatus;
+  /** The frame's Frame Control (as received; decryption keeps the Protected bit). */
+  fc = 0;
+  /** addr1 is a group address. */
+  multicast = false;
+  /** Duplicate-detection slot: the TID for QoS data, 16 otherwise (rx->seqno_idx). */
+  seqnoIdx = 0;
+  /** Receive-PN slot: the TID for QoS data, 16 for management, 0 for non-QoS data (rx->security_idx). */
+  securityIdx = 0;
+  /** TID of QoS data (0 otherwise). */
+  tid = 0;
   /** Key the frame was (or, for an unprotected frame, could have been) protected with (rx->key). */
   key: Ieee80211Key | null = null;
   /** The frame was decrypted (by the hardware or in software): RX_FLAG_DECRYPTED after ieee80211_rx_h_decrypt. */
   decrypted = false;
   /** Packet number of this MPDU (CCMP), for the sequential-PN check of fragments. */
   pn = -1;
+}
 
-  constructor(
-    readonly local: Ieee80211Local,
-    readonly sdata: Ieee80211SubIf,
-    readonly sta: StaInfo | null,
-    public skb: SkBuff,
-    readonly status: RxStatus,
-    /** The frame's Frame Control (as received; decryption keeps the Protected bit). */
-    readonly fc: number,
-    /** addr1 is a group address. */
-    readonly multicast: boolean,
-    /** Duplicate-detection slot: the TID for QoS data, 16 otherwise (rx->seqno_idx). */
-    readonly seqnoIdx: number,
-    /** Receive-PN slot: the TID for QoS data, 16 for management, 0 for non-QoS data (rx->security_idx). */
-    readonly securityIdx: number,
-    /** TID of QoS data (0 otherwise). */
-    readonly tid: number,
-  ) {}
+const pool: RxData[] = [];
+
+/** An RxData for a new frame (from the pool when one is free; nested receive calls each get their own). */
+export function acquireRxData(
+  local: Ieee80211Local,
+  sdata: Ieee80211SubIf,
+  sta: StaInfo | null,
+  skb: SkBuff,
+  status: RxStatus,
+  fc: number,
+  multicast: boolean,
+  seqnoIdx: number,
+  securityIdx: number,
+  tid: number,
+): RxData {
+  const rx = pool.pop() ?? new RxData();
+  rx.local = local;
+  rx.sdata = sdata;
+  rx.sta = sta;
+  rx.skb = skb;
+  rx.status = status;
+  rx.fc = fc;
+  rx.multicast = multicast;
+  rx.seqnoIdx = seqnoIdx;
+  rx.securityIdx = securityIdx;
+  rx.tid = tid;
+  rx.key = null;
+  rx.decrypted = false;
+  rx.pn = -1;
+  return rx;
+}
+
+export function releaseRxData(rx: RxData): void {
+  rx.sta = null;
+  rx.key = null;
+  if (pool.length < 16) pool.push(rx);
 }

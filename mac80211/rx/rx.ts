@@ -39,7 +39,7 @@ import { rxDecrypt } from './decrypt.ts';
 import { rxDefragment } from './defrag.ts';
 import { deliverMsdu } from './deliver.ts';
 import { isRobustMgmt, rxMgmt } from './mgmt.ts';
-import { RX_QUEUED, RxData, type RxResult } from './rx-data.ts';
+import { acquireRxData, RX_QUEUED, type RxData, type RxResult, releaseRxData } from './rx-data.ts';
 
 const FCS_LEN = 4;
 
@@ -189,9 +189,10 @@ function handleFrame(
       securityIdx = tid;
     }
   } else securityIdx = 16;
-  const rx = new RxData(local, sdata, sta, skb, status, fc, multicast, seqnoIdx, securityIdx, tid & 7);
+  const rx = acquireRxData(local, sdata, sta, skb, status, fc, multicast, seqnoIdx, securityIdx, tid & 7);
   const r = invokeHandlers(rx);
   if (r !== null && r !== RX_QUEUED) drop(local, rx.skb, r, sta);
+  releaseRxData(rx);
 }
 
 function invokeHandlers(rx: RxData): RxResult {
