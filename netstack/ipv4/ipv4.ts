@@ -391,7 +391,6 @@ export class Ipv4 {
     if (tot < len) skb.tail = d + tot; // link-layer padding
     mib.InOctets += tot;
     skb.networkHeader = d;
-    if (hl > IPV4_HLEN && !this.rcvOptions(skb, hl)) return;
     const dst = ((b[d + 16]! << 24) | (b[d + 17]! << 16) | (b[d + 18]! << 8) | b[d + 19]!) >>> 0;
     const src = ((b[d + 12]! << 24) | (b[d + 13]! << 16) | (b[d + 14]! << 8) | b[d + 15]!) >>> 0;
     // Route input: for us, a broadcast, or not for us (this host does not forward).
@@ -417,6 +416,8 @@ export class Ipv4 {
       skb.drop();
       return;
     }
+    // Options after the route and source checks, as ip_rcv_finish_core: no parameter problem to a martian.
+    if (hl > IPV4_HLEN && !this.rcvOptions(skb, hl)) return;
     this.localDeliver(skb, dev, bcast);
   };
 

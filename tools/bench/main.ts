@@ -8,10 +8,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
+import { mac80211Rx } from './mac80211-rx.ts';
 import { mt7921uFwdl } from './mt7921u-fwdl.ts';
 import { udpRx } from './udp-rx.ts';
 
-const benchmarks: Benchmark[] = [udpRx, mt7921uFwdl];
+const benchmarks: Benchmark[] = [udpRx, mac80211Rx, mt7921uFwdl];
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
