@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
 import { mac80211Rx } from './mac80211-rx.ts';
 import { mt7921uFwdl } from './mt7921u-fwdl.ts';
+import { mt7921uRx } from './mt7921u-rx.ts';
 import { udpRx } from './udp-rx.ts';
 
-const benchmarks: Benchmark[] = [udpRx, mac80211Rx, mt7921uFwdl];
+const benchmarks: Benchmark[] = [udpRx, mac80211Rx, mt7921uFwdl, mt7921uRx];
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
