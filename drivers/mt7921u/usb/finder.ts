@@ -35,9 +35,10 @@ export interface DongleCandidate {
 
 /** node-usb 2's libusb API, loaded on demand; rejects with why it is unavailable. */
 export async function loadUsb(): Promise<UsbModule> {
-  // `usb.usb` is the libusb binding with the hotplug EventEmitter mixed in (the namespace's own functions lack `on`).
-  const mod = (await import('usb')) as unknown as { usb?: UsbModule; default?: { usb?: UsbModule } };
-  const usb = mod.usb ?? mod.default?.usb;
+  // `usb.usb` is the libusb binding with the hotplug EventEmitter mixed in (the namespace's own functions lack
+  // `on`). Typed, so that the compiler checks node-usb's Device against LibusbDevice.
+  const mod = await import('usb');
+  const usb: UsbModule | undefined = mod.usb ?? (mod as { default?: { usb?: typeof mod.usb } }).default?.usb;
   if (!usb || typeof usb.getDeviceList !== 'function' || typeof usb.on !== 'function') {
     throw new Error('the installed `usb` package has no libusb API (getDeviceList); airstack needs usb 2.x');
   }

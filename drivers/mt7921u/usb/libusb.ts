@@ -376,18 +376,19 @@ export class LibusbTransport implements UsbTransport {
     try {
       slot.transfer.submit(buf);
     } catch (err) {
-      this.completed(slot, pool, err as Error, buf, 0);
+      // node-usb keeps a transfer whose submit failed marked active: it is not reused.
+      this.completed(slot, null, err as Error, buf, 0);
     }
   }
 
-  private completed(slot: Slot, pool: Slot[], err: Error | undefined | null, buf: Buffer, actual: number): void {
+  private completed(slot: Slot, pool: Slot[] | null, err: Error | undefined | null, buf: Buffer, actual: number): void {
     const finish = slot.finish;
     const op = slot.op;
     slot.finish = null;
     slot.op = null;
     this.busy.delete(slot);
     if (op && op.inEp >= 0) this.inFlight.set(op.inEp, (this.inFlight.get(op.inEp) ?? 1) - 1);
-    if (this.gone === null) pool.push(slot);
+    if (this.gone === null) pool?.push(slot);
     if (this.busy.size === 0) this.drained?.();
     if (op && !op.settled) finish?.(err, buf, actual);
   }
