@@ -78,6 +78,32 @@ export interface NativeCall {
   fail(err: Error): void;
 }
 
+/**
+ * A pending NativeCall: `onAnswer` turns the test's answer into the callback, `onFail` an error; both at most once.
+ */
+function nativeCall(
+  fields: Omit<NativeCall, 'done' | 'cancelRequested' | 'answer' | 'fail'>,
+  onAnswer: (bytes: number[] | Uint8Array | undefined, actual: number | undefined) => void,
+  onFail: (err: Error) => void,
+): NativeCall {
+  const call: NativeCall = {
+    ...fields,
+    done: false,
+    cancelRequested: false,
+    answer: (bytes, actual) => {
+      if (call.done) return;
+      call.done = true;
+      onAnswer(bytes, actual);
+    },
+    fail: (err) => {
+      if (call.done) return;
+      call.done = true;
+      onFail(err);
+    },
+  };
+  return call;
+}
+
 class FakeTransfer implements LibusbTransfer {
   call: NativeCall | null = null;
   constructor(
@@ -90,17 +116,9 @@ class FakeTransfer implements LibusbTransfer {
     if (this.dev.submitError) throw this.dev.submitError;
     if (this.call && !this.call.done) throw libusbError('LIBUSB_ERROR_BUSY', -6);
     const isIn = (this.ep & 0x80) !== 0;
-    const call: NativeCall = {
-      op: 'bulk',
-      ep: this.ep,
-      length: buffer.length,
-      data: isIn ? undefined : buffer,
-      timeout: this.timeout,
-      done: false,
-      cancelRequested: false,
-      answer: (bytes, actual) => {
-        if (call.done) return;
-        call.done = true;
+    const call = nativeCall(
+      { op: 'bulk', ep: this.ep, length: buffer.length, data: isIn ? undefined : buffer, timeout: this.timeout },
+      (bytes, actual) => {
         let n = actual ?? buffer.length;
         if (isIn) {
           const b = Buffer.from(bytes ?? []);
@@ -109,12 +127,8 @@ class FakeTransfer implements LibusbTransfer {
         }
         this.cb(undefined, buffer, n);
       },
-      fail: (err) => {
-        if (call.done) return;
-        call.done = true;
-        this.cb(err, buffer, 0);
-      },
-    };
+      (err) => this.cb(err, buffer, 0),
+    );
     this.call = call;
     this.dev.calls.push(call);
     return this;
@@ -237,27 +251,22 @@ export class FakeLibusbDevice implements LibusbDevice {
     cb: (err: Error | undefined, data?: Buffer | number) => void,
   ): this {
     const isIn = (bmRequestType & 0x80) !== 0;
-    const call: NativeCall = {
-      op: 'control',
-      ep: 0,
-      setup: { bmRequestType, bRequest, wValue, wIndex },
-      length: isIn ? (dataOrLength as number) : (dataOrLength as Buffer).length,
-      data: isIn ? undefined : (dataOrLength as Buffer),
-      timeout: this.timeout,
-      done: false,
-      cancelRequested: false,
-      answer: (bytes, actual) => {
-        if (call.done) return;
-        call.done = true;
-        if (isIn) cb(undefined, Buffer.from(bytes ?? []).subarray(0, call.length));
-        else cb(undefined, actual ?? call.length);
+    const length = isIn ? (dataOrLength as number) : (dataOrLength as Buffer).length;
+    const call = nativeCall(
+      {
+        op: 'control',
+        ep: 0,
+        setup: { bmRequestType, bRequest, wValue, wIndex },
+        length,
+        data: isIn ? undefined : (dataOrLength as Buffer),
+        timeout: this.timeout,
       },
-      fail: (err) => {
-        if (call.done) return;
-        call.done = true;
-        cb(err, undefined);
+      (bytes, actual) => {
+        if (isIn) cb(undefined, Buffer.from(bytes ?? []).subarray(0, length));
+        else cb(undefined, actual ?? length);
       },
-    };
+      (err) => cb(err, undefined),
+    );
     this.calls.push(call);
     return this;
   }
