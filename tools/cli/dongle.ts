@@ -146,7 +146,12 @@ export async function openDongleForCli(o: OpenDongleOptions): Promise<OpenedDong
   }
   let opened: Omit<OpenedDongle, 'transport'> & { raw: UsbTransport };
   if (kind === 'usb') {
-    if (o.firmware.source !== 'real') throw new UsageError('a real dongle needs the real MT7961 firmware');
+    if (o.firmware.source !== 'real') {
+      throw new UsageError(
+        'a dongle needs the real MT7961 firmware, which is not on disk (install linux-firmware / firmware-misc-nonfree ' +
+          'or set AIRSTACK_FIRMWARE_DIR), or use --device emulated',
+      );
+    }
     const clock = new RealClock();
     let raw: UsbTransport;
     try {

@@ -293,11 +293,10 @@ export class LibusbTransport implements UsbTransport {
     } catch (err) {
       const e = err as UsbError;
       // LIBUSB_ERROR_NOT_FOUND: the device re-enumerated (its descriptors changed); this handle is dead.
-      if (e.code === 'nodev' || libusbErrno((e as { cause?: unknown }).cause) === LIBUSB_ERROR_NOT_FOUND) {
+      if (libusbErrno((e as { cause?: unknown }).cause) === LIBUSB_ERROR_NOT_FOUND) {
         this.markRemoved(new UsbError('nodev', `USB reset: the device re-enumerated (${e.message}); open it again`));
-        throw this.gone;
       }
-      throw e;
+      throw this.gone ?? e;
     }
   }
 
