@@ -25,7 +25,7 @@ const PENDING =
   'pending: the station MLME (connect, WPA2), the DHCP client, sockets/TCP and an HTTP client are not in main yet';
 
 describe.skipIf(!cfg.enabled)('hardware in the loop: real MT7921U', () => {
-  let fw: DriverFirmware;
+  let fw: DriverFirmware | null = null;
   let rig: Rig | null = null;
   afterAll(async () => {
     await rig?.close();
@@ -44,6 +44,7 @@ describe.skipIf(!cfg.enabled)('hardware in the loop: real MT7921U', () => {
   });
 
   it('brings the chip up: chip id, ROM patch and RAM code download, NIC capability', async () => {
+    if (!fw) throw new Error('no dongle or firmware: see the first test');
     rig = await bringUpDongle(fw);
     const d = rig.device;
     expect(d.state).toBe('ready');
