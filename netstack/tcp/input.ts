@@ -147,6 +147,8 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): num
       break;
   }
 
+  // 6. URG: the urgent pointer is not acted upon; urgent data is delivered in line (SO_OOBINLINE), as RFC 6093
+  //    recommends applications assume.
   // 7. Data and FIN.
   switch (sk.state) {
     case TcpState.CLOSE_WAIT:
@@ -547,6 +549,7 @@ function tcpRcvRttMeasure(sk: TcpSock): void {
     sk.rcvRttTime = now;
   }
   if (sample <= 0) return;
+  // GUESS: a min-biased average in the spirit of Linux's tcp_rcv_rtt_update (its exact filter differs).
   if (sk.rcvRtt === 0 || sample < sk.rcvRtt) sk.rcvRtt = sample;
   else sk.rcvRtt = 0.875 * sk.rcvRtt + 0.125 * sample;
 }

@@ -537,6 +537,7 @@ function tcpRcvSpaceAdjust(sk: TcpSock): void {
 
 /** Grow the send buffer with the congestion window (tcp_sndbuf_expand): room for two windows. */
 export function tcpSndbufExpand(sk: TcpSock): void {
+  // GUESS: payload bytes for Linux's truesize-based sk_sndbuf (2 × max(cwnd, reordering + 1) segments).
   if (sk.sndbufLocked) return;
   const want = 2 * Math.max(sk.cwnd, sk.reordering + 1) * sk.mssCache;
   if (want > sk.sndbuf) sk.sndbuf = Math.min(want, sk.stack.config.sndBufMax);
