@@ -40,7 +40,7 @@ import { cipherName, Ieee80211Key, NUM_KEY_SLOTS } from './key.ts';
 import { Ieee80211NetDev } from './netdev.ts';
 import type { InstallKey } from './rsn/keys.ts';
 import type { CipherSuite } from './rsn/suites.ts';
-import { ieee80211Rx } from './rx/rx.ts';
+import { ieee80211Rx, ieee80211RxList, RxPending } from './rx/rx.ts';
 import { StaInfo } from './sta-info.ts';
 import { RxStats, TxStats } from './stats.ts';
 import { ieee80211SubifStartXmit } from './tx/tx.ts';
@@ -108,6 +108,8 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
   private ctl: Promise<unknown> = Promise.resolve();
   private readonly statusCallbacks = new Map<SkBuff, (skb: SkBuff, info: TxInfo, status: TxStatus) => void>();
   private ifaceCount = 0;
+  /** Frames of an rxList call waiting for batch decryption. */
+  readonly rxPending = new RxPending();
 
   constructor(
     readonly ops: Ieee80211Ops,
@@ -523,6 +525,10 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
 
   rx(skb: SkBuff, status: RxStatus): void {
     ieee80211Rx(this, skb, status);
+  }
+
+  rxList(skbs: readonly SkBuff[], statuses: readonly RxStatus[]): void {
+    ieee80211RxList(this, skbs, statuses);
   }
 
   txStatus(skb: SkBuff, info: TxInfo, status: TxStatus): void {
