@@ -8,6 +8,7 @@ import { buildDeauth, frameToSkb } from '../../mac80211/frame/build.ts';
 import { dot11Counters } from '../../mac80211/stats.ts';
 import { Cipher } from '../../mac80211/rsn/suites.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
+import { SkBuff } from '../../netstack/core/skb.ts';
 import { FakeDriver } from './fake-driver.ts';
 import { AP, makePair, makeSide, STA, TK } from './world.ts';
 
@@ -206,3 +207,37 @@ describe('Ieee80211Local: callbacks upward', () => {
     await expect(l.hwScan(p.sta.sdata, {} as never, { rx() {}, completed() {} })).rejects.toThrow(/no hardware scan/);
   });
 });
+
+describe('Ieee80211Local: monitor taps and spurious frames', () => {
+  it('taps see every frame as received (FCS failures and control frames too) and every frame sent', async () => {
+    const p = await makePair();
+    const seen: string[] = [];
+    p.sta.local.monitorTaps.push((skb, status, dir) =>
+      seen.push(`${dir} ${skb.len}${status?.fcsFailed ? ' bad-fcs' : ''}`),
+    );
+    p.sta.drv.inject(Buffer.from('d4000000020000000b00', 'hex'));
+    p.sta.drv.inject(Buffer.alloc(30, 8), { fcsFailed: true, hasFcs: true });
+    p.sta.local.txControlPort(p.sta.sdata, AP, Buffer.alloc(4));
+    expect(seen).toEqual(['rx 10', 'rx 30 bad-fcs', 'tx 38']);
+  });
+
+  it('an AP hears data from a station that is not associated and tells its MLME', async () => {
+    const p = await makePair({ authorize: false });
+    const spurious: string[] = [];
+    p.ap.sdata.mlme = {
+      rxMgmt: (skb) => skb.free(),
+      spuriousData: (a) => spurious.push(Buffer.from(a).toString('hex')),
+    };
+    await p.ap.local.staMoveState(p.apPeer, StaState.AUTH);
+    p.sta.dev.devQueueXmit(eapolFromSta());
+    expect(spurious).toEqual([]);
+    p.ap.drv.inject(p.sta.drv.take()[0]?.bytes ?? Buffer.alloc(0));
+    expect(p.ap.local.rxStats.drop['not-associated']).toBe(1);
+    expect(spurious).toEqual([Buffer.from(STA).toString('hex')]);
+  });
+});
+
+function eapolFromSta() {
+  // EAPOL from the station leaves before authorization; to the AP it is a data frame like any other.
+  return SkBuff.fromBytes(Buffer.concat([AP, STA, Buffer.from('888e', 'hex'), Buffer.alloc(8)]), 64);
+}
