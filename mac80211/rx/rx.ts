@@ -33,7 +33,6 @@ import type { Ieee80211SubIf } from '../iface.ts';
 import type { Ieee80211Local } from '../local.ts';
 import { type CcmpResultCode, ccmpDecryptSkb, ccmpDecryptSkbBatch } from '../rsn/ccmp.ts';
 import type { StaInfo } from '../sta-info.ts';
-import { SEQ_SLOT_NON_QOS } from '../sta-info.ts';
 import type { RxDropReason } from '../stats.ts';
 import { rxAmsdu } from './amsdu.ts';
 import { RX_SW_DECRYPT, rxSelectKey, rxSwDecrypted } from './decrypt.ts';
@@ -225,19 +224,7 @@ function handleFrame(
   multicast: boolean,
   pending: RxPending | null,
 ): void {
-  const buf = skb.buf;
-  const off = skb.data;
-  let tid = 0;
-  let seqnoIdx = SEQ_SLOT_NON_QOS;
-  let securityIdx = 0;
-  if ((fc & FCTL.FTYPE) === FTYPE.DATA) {
-    if (fc & 0x0080) {
-      tid = buf[off + qosOffset(fc)]! & 0x0f;
-      seqnoIdx = tid;
-      securityIdx = tid;
-    }
-  } else securityIdx = 16;
-  const rx = acquireRxData(local, sdata, sta, skb, status, fc, multicast, seqnoIdx, securityIdx, tid & 7);
+  const rx = acquireRxData(local, sdata, sta, skb, status, fc, multicast);
   let r = handlersToDecrypt(rx);
   if (r === RX_SW_DECRYPT) {
     if (pending !== null) {

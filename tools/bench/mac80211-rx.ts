@@ -38,6 +38,15 @@ const IP_LEN = 1500;
 const N = 4096;
 const RING = 1024;
 
+const MSDU = Buffer.concat([Buffer.from('aaaa030000000800', 'hex'), Buffer.alloc(IP_LEN, 0x5a)]);
+MSDU[8] = 0x45;
+
+/** A QoS data frame (TID 0) from the AP to the station carrying MSDU. */
+function fromAp(seq: number): Buffer {
+  const f = buildData({ toDs: false, fromDs: true, addr1: STA, addr2: AP, addr3: AP, seq, tid: 0, payload: MSDU });
+  return Buffer.from(encodeFrame(f));
+}
+
 /** Just enough of a driver: mac80211 needs an Ieee80211Ops to bind. */
 class BenchOps implements Ieee80211Ops {
   readonly caps: HwCapabilities = {
@@ -100,26 +109,10 @@ async function rig(mode: Mode, batch = 1): Promise<Rig> {
     mode === 'open' ? null : await local.setKey(sdata, ap, { cipher: 'CCMP', keyIdx: 0, key: TK, pairwise: true });
   clock.runUntilIdle();
 
-  const ip = Buffer.alloc(IP_LEN, 0x5a);
-  ip[0] = 0x45;
-  const msdu = Buffer.concat([Buffer.from('aaaa030000000800', 'hex'), ip]);
   const tx = new CcmpKey(TK);
   const frames: Buffer[] = [];
   for (let i = 0; i < N; i++) {
-    const plain = Buffer.from(
-      encodeFrame(
-        buildData({
-          toDs: false,
-          fromDs: true,
-          addr1: STA,
-          addr2: AP,
-          addr3: AP,
-          seq: i & 0xfff,
-          tid: 0,
-          payload: msdu,
-        }),
-      ),
-    );
+    const plain = fromAp(i & 0xfff);
     if (mode === 'ccmp') frames.push(ccmpEncryptMpdu(tx, plain, i + 1));
     else {
       if (mode === 'hw') plain[1]! |= 0x40;
@@ -183,20 +176,7 @@ async function rig(mode: Mode, batch = 1): Promise<Rig> {
 
 function ccmpAlone(): Rig {
   const tx = new CcmpKey(TK);
-  const plain = Buffer.from(
-    encodeFrame(
-      buildData({
-        toDs: false,
-        fromDs: true,
-        addr1: STA,
-        addr2: AP,
-        addr3: AP,
-        seq: 0,
-        tid: 0,
-        payload: Buffer.alloc(IP_LEN + 8, 0x5a),
-      }),
-    ),
-  );
+  const plain = fromAp(0);
   const frames = Array.from({ length: N }, (_, i) => ccmpEncryptMpdu(tx, plain, i + 1));
   const rx = new CcmpKey(TK);
   const work = Buffer.allocUnsafe(2048);
