@@ -321,6 +321,8 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
   }
 
   private async uploadKeyLocked(sdata: Ieee80211SubIf, sta: Sta | null, key: Ieee80211Key): Promise<void> {
+    // A key uploaded again (after a restart) must not make the hardware reuse packet numbers.
+    key.conf.txPn = key.txPn;
     try {
       await this.ops.setKey('set', sdata.vif, sta, key.conf);
       key.uploaded = true;

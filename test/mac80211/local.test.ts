@@ -10,7 +10,7 @@ import { Cipher } from '../../mac80211/rsn/suites.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import { FakeDriver } from './fake-driver.ts';
-import { AP, makePair, makeSide, STA, TK } from './world.ts';
+import { AP, eth, ipv4, makePair, makeSide, OTHER, STA, TK, txSkb } from './world.ts';
 
 describe('Ieee80211Local: keys', () => {
   it('a cipher the hardware refuses stays in software; one it takes is uploaded; a rekey disables the old key', async () => {
@@ -128,6 +128,7 @@ describe('Ieee80211Local: peers and control calls', () => {
     await p.sta.local.setChannel({ chan: { band: '2g', channel: 6, freq: 2437 }, width: 20, centerFreq1: 2437 });
     let restarted = 0;
     p.sta.sdata.mlme = { rxMgmt: (skb) => skb.free(), restarted: () => restarted++ };
+    for (let i = 0; i < 3; i++) p.sta.dev.devQueueXmit(txSkb(p.sta.dev, eth(OTHER, STA, 0x0800, ipv4(0))));
     p.sta.drv.calls.length = 0;
     p.sta.local.restartHw('firmware hang');
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
@@ -145,6 +146,8 @@ describe('Ieee80211Local: peers and control calls', () => {
     ]);
     expect([restarted, p.sta.local.restarts]).toEqual([1, 1]);
     expect(p.staPeer.txKey!.uploaded).toBe(true);
+    // The hardware gets the key back with the PN where it was: no packet number is used twice.
+    expect(p.sta.drv.keys.at(-2)!.txPn).toBe(3);
   });
 });
 
