@@ -309,6 +309,8 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
     if (old !== null) old.removed = true;
     return this.control(async () => {
       const hwSta = sta === null ? null : sta.sta;
+      // GUESS: the old key leaves the hardware before the new one arrives (a driver that keys its slots by index
+      // could otherwise clear the new key); frames in between are encrypted and decrypted in software.
       if (old?.uploaded && this.started) await this.driverSetKey('disable', sdata, hwSta, old);
       if (!this.started || !sdata.running) return key;
       await this.uploadKeyLocked(sdata, hwSta, key);

@@ -266,6 +266,12 @@ export const mac80211Rx: Benchmark = {
           unit: 'B/frm',
           note: `V8 heap bytes per frame, ${sw.alloc.scavenges} scavenges`,
         },
+        {
+          name: 'ccmp+bridge rxList alloc',
+          value: Math.round((swList.alloc.bytes / n) * 10) / 10,
+          unit: 'B/frm',
+          note: 'V8 heap bytes per frame with rxList',
+        },
         ...fig('hw-decrypted+bridge', hw, 'RxStatus.decrypted, IV/MIC stripped: replay check + bridge'),
         {
           name: 'hw-decrypted alloc',
