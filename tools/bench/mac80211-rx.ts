@@ -12,6 +12,13 @@
  * only), the bridge without encryption, and rsn's CcmpKey.decrypt alone on the same frames for comparison. The
  * software CCMP figure is taken twice: rx() frame by frame, and rxList() with a NAPI poll's 64 frames, which lets
  * mac80211 decrypt them with rsn's batch (one keystream computation for the lot).
+ *
+ * Measured on the development machine (2-core VM shared with other jobs, load 4-5, Node 20), best of 7:
+ * software CCMP + bridge ~84,000 frames/s (rx) and ~109,000 (rxList 64), against ~97,000 for rsn's CcmpKey.decrypt
+ * alone: the software figure is the cipher's (about 10 µs per 1,500-byte frame, and ~1 KB of garbage from
+ * node:crypto per frame); mac80211's own share is about 1.4 µs per frame (hardware-decrypted + bridge ~713,000
+ * frames/s, open ~1.2 million, the RX ring copy and skb included). The 250,000 target is met when the hardware
+ * decrypts (the MT7921), not with software CCMP.
  */
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { NetCore } from '../../netstack/core/netdevice.ts';
