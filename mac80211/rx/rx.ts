@@ -238,7 +238,12 @@ function handleFrame(
   finishFrame(rx, r);
 }
 
-/** The handlers up to and including key selection (no side effect outside this frame and its peer's counters). */
+/**
+ * The handlers up to and including key selection. Side effects: the peer's counters and duplicate state, and an AP's
+ * spurious-frame report. Frames still waiting for batch decryption cannot change what these see, except for a key
+ * that a waiting (protected) EAPOL frame would install; but a peer starts using a new key only after our answer to
+ * that frame, which leaves when the batch is flushed.
+ */
 function handlersToDecrypt(rx: RxData): RxResult | typeof RX_SW_DECRYPT {
   let r: RxResult = checkDup(rx);
   if (r !== null) return r;
