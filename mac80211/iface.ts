@@ -30,6 +30,11 @@ export interface MlmeHandler {
   beaconLoss?(): void;
   /** ieee80211_connection_loss from the driver. */
   connectionLoss?(): void;
+  /**
+   * AP: a data frame from `addr`, which is not associated (a class 3 frame). hostapd answers with a
+   * deauthentication, reason 7 (cfg80211_rx_spurious_frame). The frame itself is dropped.
+   */
+  spuriousData?(addr: Uint8Array): void;
   /** A frame sent with a status callback was acknowledged or not (borrowed skb). */
   txStatus?(skb: SkBuff, info: TxInfo, status: TxStatus): void;
   /** The hardware was restarted and mac80211 reprogrammed interfaces, stations and keys. */
