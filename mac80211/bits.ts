@@ -11,27 +11,25 @@ export type BitsOf<L extends readonly BitField[]> = { [K in L[number][0]]: numbe
 
 /** Read `width` bits starting at bit `bit` of the octets at `off`. The caller guarantees the octets exist. */
 export function getBits(b: Uint8Array, off: number, bit: number, width: number): number {
-  const first = bit >> 3;
-  const last = (bit + width - 1) >> 3;
+  return Math.floor(octetsValue(b, off, bit, width) / 2 ** (bit & 7)) % 2 ** width;
+}
+
+/** The octets holding bits [bit, bit + width) as one little-endian number (at most 5 octets: exact in a double). */
+function octetsValue(b: Uint8Array, off: number, bit: number, width: number): number {
   let v = 0;
   let mul = 1;
-  for (let i = first; i <= last; i++) {
+  for (let i = bit >> 3; i <= (bit + width - 1) >> 3; i++) {
     v += b[off + i] * mul;
     mul *= 256;
   }
-  return Math.floor(v / 2 ** (bit & 7)) % 2 ** width;
+  return v;
 }
 
 /** Write `value` (truncated to `width` bits) at bit `bit` of the octets at `off`, leaving other bits alone. */
 export function setBits(b: Uint8Array, off: number, bit: number, width: number, value: number): void {
   const first = bit >> 3;
   const last = (bit + width - 1) >> 3;
-  let v = 0;
-  let mul = 1;
-  for (let i = first; i <= last; i++) {
-    v += b[off + i] * mul;
-    mul *= 256;
-  }
+  let v = octetsValue(b, off, bit, width);
   const shift = 2 ** (bit & 7);
   const span = 2 ** width;
   const old = Math.floor(v / shift) % span;

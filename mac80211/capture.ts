@@ -27,6 +27,8 @@ export interface CaptureFrameOptions {
   fcsLength?: number;
   /** Reject frames whose FCS is wrong (default true). */
   verifyFcs?: boolean;
+  /** The packet's length on the wire: when the capture cut it short, a failure is reported as `capture-truncated`. */
+  originalLength?: number;
 }
 
 /** Length of a Prism or AVS pseudo-header at the start of `b` (0 when there is none to strip). */
@@ -35,7 +37,7 @@ export function prismHeaderLength(b: Uint8Array): ParseResult<number> {
   const be = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
   const le = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   let len = -1;
-  if ((be & 0xfffff000) === 0x80211000) len = ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0;
+  if ((be & 0xfffff000) >>> 0 === 0x80211000) len = ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0;
   else if (le === 0x41 || le === 0x44) len = (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0;
   // GUESS: any other first word means the capture holds a bare 802.11 frame (Wireshark's prism dissector falls back so).
   else return ok(0);
@@ -80,8 +82,18 @@ export function decodeCapturedFrame(
     default:
       return fail('link-type', 0, `link type ${linkType} does not carry 802.11 frames`);
   }
+  const cut = opts.originalLength !== undefined && opts.originalLength > data.length;
   const frameBytes = data.subarray(off);
-  const f = decodeFrame(frameBytes, { fcs, verifyFcs: !badFcs && opts.verifyFcs !== false, dataPad });
-  if (!f.ok) return rebase(f, off);
+  // A frame cut by the snap length has lost its FCS (if any) with its tail: do not check what is not there.
+  const f = decodeFrame(frameBytes, { fcs: fcs && !cut, verifyFcs: !badFcs && opts.verifyFcs !== false, dataPad });
+  if (!f.ok) {
+    if (cut)
+      return fail(
+        'capture-truncated',
+        off + f.offset,
+        `the capture kept ${data.length} of ${opts.originalLength} octets (${f.reason}: ${f.detail})`,
+      );
+    return rebase(f, off);
+  }
   return ok({ radiotap, frameBytes, frame: f.value, badFcs });
 }

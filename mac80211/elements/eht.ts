@@ -101,10 +101,15 @@ export interface EhtCapabilities {
   extra: Uint8Array;
 }
 
-/** What decides the MCS/NSS set's layout: the HE PHY Channel Width Set of the same frame, and the sender's role. */
+/**
+ * What decides the MCS/NSS set's layout: the HE PHY Channel Width Set of the same frame, the sender's role, and the
+ * band the frame was sent in (B0 of the width set is about 2.4 GHz and reserved in 5 and 6 GHz, 802.11ax Table
+ * 9-322b; without the band we do as Linux's ieee80211_eht_mcs_nss_size, which trusts senders to leave it clear).
+ */
 export interface EhtContext {
   heChannelWidthSet: number;
   fromAp: boolean;
+  band?: '2g' | '5g' | '6g';
 }
 
 /** Length of an EHT PPE Thresholds field from its first two octets: NSS (4 bits), RU index bitmask (5 bits). */
@@ -116,13 +121,14 @@ export function ehtPpeThresholdsLength(hdr: number): number {
 
 function mcsLayout(ctx: EhtContext, phy: EhtPhyCapabilities): (keyof EhtMcsNss)[] {
   const w = ctx.heChannelWidthSet;
-  if (w & 0x01) return ['le80MHz'];
+  const narrow = ctx.fromAp ? 'le80MHz' : 'only20MHz';
+  if (ctx.band === '2g') return [w & 0x01 ? 'le80MHz' : narrow];
+  if (ctx.band === undefined && w & 0x01) return ['le80MHz'];
   const out: (keyof EhtMcsNss)[] = [];
   if (w & 0x02) out.push('le80MHz');
   if (w & 0x04) out.push('bw160MHz');
   if (phy.support320MHzIn6GHz) out.push('bw320MHz');
-  if (out.length) return out;
-  return ctx.fromAp ? ['le80MHz'] : ['only20MHz'];
+  return out.length ? out : [narrow];
 }
 
 function decodeEht(body: Uint8Array, ctx: EhtContext | null): ParseResult<EhtCapabilities> {

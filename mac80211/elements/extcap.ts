@@ -21,7 +21,7 @@ export const extCapabilitiesCodec: ElementCodec<ExtCapabilities> = {
   encode: (v) => v.bits,
 };
 
-/** Bit numbers (Table 9-153; 80 and above from hostap's WLAN_EXT_CAPAB_*). */
+/** Bit numbers (Table 9-153; 80 and above from hostap's WLAN_EXT_CAPAB_* and Wireshark's dissector). */
 export const EXT_CAP = {
   BSS_COEX_2040: 0,
   EXT_CHANNEL_SWITCHING: 2,
@@ -98,9 +98,19 @@ export const EXT_CAP = {
   COMPLETE_LIST_OF_NONTX_BSSID_PROFILES: 80,
   SAE_PASSWORD_IDS_IN_USE: 81,
   SAE_PASSWORD_IDS_EXCLUSIVELY: 82,
+  ENHANCED_MULTI_BSSID_ADVERTISEMENT: 83,
   BEACON_PROTECTION: 84,
+  /** Mirrored SCS. */
   MSCS: 85,
+  OCT: 86,
   SAE_PK_EXCLUSIVELY: 88,
+  TWT_PARAMETERS_RANGE: 89,
+  NON_TB_RANGING_RESPONDER: 90,
+  TB_RANGING_RESPONDER: 91,
+  TB_RANGING_RESPONDER_MEASUREMENT: 92,
+  TB_RANGING_INITIATOR_MEASUREMENT: 93,
+  AOA_MEASUREMENT: 94,
+  PHASE_SHIFT_FEEDBACK: 95,
 } as const;
 
 /** Bit n of the element (0 when the element is shorter). */

@@ -111,7 +111,11 @@ export const HT_OPERATION_LAYOUT = [
   ['dualBeacon', 38, 1],
   ['dualCtsProtection', 39, 1],
   ['stbcBeacon', 40, 1],
-  ['infoReserved33', 41, 7],
+  // B33..B35 were L-SIG TXOP protection full support, PCO active and PCO phase until 802.11-2016 reserved them.
+  ['lsigTxopProtectionFullSupport', 41, 1],
+  ['pcoActive', 42, 1],
+  ['pcoPhase', 43, 1],
+  ['infoReserved36', 44, 4],
 ] as const satisfies readonly BitField[];
 
 export type HtOperation = BitsOf<typeof HT_OPERATION_LAYOUT> & {

@@ -246,24 +246,29 @@ export function frameTypeName(fc: number): string {
       'QoS CF-Poll',
       'QoS CF-Ack+CF-Poll',
     ],
-    [
-      'DMG Beacon',
-      'S1G Beacon',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-      'Reserved',
-    ],
+    ['DMG Beacon', 'S1G Beacon', ...Array<string>(14).fill('Reserved')],
   ];
   return names[t][st];
+}
+
+/**
+ * Hot-path header check for a frame at b[off, end): its header length, or -1 when the frame is shorter than its
+ * header or not protocol version 0. No allocation; callers count the drop.
+ */
+export function rxHeaderLength(b: Uint8Array, off: number, end: number): number {
+  if (end - off < 10) return -1;
+  const fc = fcAt(b, off);
+  if (fc & FCTL.VERS) return -1;
+  const n = hdrLen(fc);
+  return end - off < n ? -1 : n;
+}
+
+export function seqCtrlAt(b: Uint8Array, off: number): number {
+  return b[off + 22] | (b[off + 23] << 8);
+}
+
+/** QoS Control of a QoS data frame at b[off] (the caller checked isDataQos). */
+export function qosCtrlAt(b: Uint8Array, off: number, fc: number): number {
+  const q = off + qosOffset(fc);
+  return b[q] | (b[q + 1] << 8);
 }

@@ -30,7 +30,18 @@ import {
   writeDataHeader,
 } from './build.ts';
 import { baAcked, baTid, baType } from './ctrl.ts';
-import { bssidOffset, daOffset, FCTL, fcTypeSubtype, frameTypeName, hdrLen, saOffset } from './fc.ts';
+import {
+  bssidOffset,
+  daOffset,
+  FCTL,
+  fcTypeSubtype,
+  frameTypeName,
+  hdrLen,
+  qosCtrlAt,
+  rxHeaderLength,
+  saOffset,
+  seqCtrlAt,
+} from './fc.ts';
 import { decodeFrame, encodeFrame, type Frame } from './frame.ts';
 import { fragNumber, seqNumber } from './header.ts';
 import { AUTH_ALG } from './mgmt.ts';
@@ -278,37 +289,19 @@ describe('data frames', () => {
   }
 
   it('Null and QoS Null frames, and the power management bit', () => {
-    const n = decoded(
-      encodeFrame(
-        buildData({
-          toDs: true,
-          fromDs: false,
-          addr1: AP,
-          addr2: STA,
-          addr3: AP,
-          seq: 1,
-          nullData: true,
-          powerMgmt: true,
-          payload: new Uint8Array(0),
-        }),
-      ),
-    );
+    const toAp = {
+      toDs: true,
+      fromDs: false,
+      addr1: AP,
+      addr2: STA,
+      addr3: AP,
+      seq: 1,
+      nullData: true,
+      payload: new Uint8Array(0),
+    };
+    const n = decoded(encodeFrame(buildData({ ...toAp, powerMgmt: true })));
     expect(n.header.fc).toBe(0x1148);
-    const q = decoded(
-      encodeFrame(
-        buildData({
-          toDs: true,
-          fromDs: false,
-          addr1: AP,
-          addr2: STA,
-          addr3: AP,
-          seq: 1,
-          nullData: true,
-          tid: 0,
-          payload: new Uint8Array(0),
-        }),
-      ),
-    );
+    const q = decoded(encodeFrame(buildData({ ...toAp, tid: 0 })));
     expect(fcTypeSubtype(q.header.fc)).toBe(0x2c);
   });
 
@@ -467,5 +460,35 @@ describe('frame properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('hot-path accessors', () => {
+  it('agree with the full decoder on every generated frame', () => {
+    fc.assert(
+      fc.property(frameArb, fc.nat(8), (f, pad) => {
+        const bytes = encodeFrame(f);
+        const buf = new Uint8Array(pad + bytes.length);
+        buf.set(bytes, pad);
+        expect(rxHeaderLength(buf, pad, buf.length)).toBe(hdrLen(f.header.fc));
+        if (f.header.seqCtrl !== null) expect(seqCtrlAt(buf, pad)).toBe(f.header.seqCtrl);
+        if (f.header.qosCtrl !== null) expect(qosCtrlAt(buf, pad, f.header.fc)).toBe(f.header.qosCtrl);
+        expect(rxHeaderLength(buf, pad, pad + hdrLen(f.header.fc) - 1)).toBe(-1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('frame type names', () => {
+  it('names every type and subtype as Wireshark does', () => {
+    expect([0x0080, 0x00d4, 0x0088, 0x000c, 0x001c, 0x00fc].map(frameTypeName)).toEqual([
+      'Beacon',
+      'ACK',
+      'QoS Data',
+      'DMG Beacon',
+      'S1G Beacon',
+      'Reserved',
+    ]);
   });
 });

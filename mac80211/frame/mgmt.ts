@@ -4,6 +4,7 @@
  * management frame under PMF) and is kept as such. Action frames are in action.ts.
  */
 import type { MacAddr } from '../addr.ts';
+import type { BitField } from '../bits.ts';
 import { checkElements, Elements } from '../elements/elements.ts';
 import { fail, ok, type ParseFailure, type ParseResult, rebase } from '../parse.ts';
 import { type ActionBody, decodeAction, encodeAction } from './action.ts';
@@ -34,6 +35,23 @@ export const CAPAB = {
   RADIO_MEASURE: 0x1000,
   EPD: 0x2000,
 } as const;
+
+/** Capability Information as a bit layout (802.11-2020 Figure 9-68), every bit named. */
+export const CAPABILITY_LAYOUT = [
+  ['ess', 0, 1],
+  ['ibss', 1, 1],
+  ['reserved2', 2, 2],
+  ['privacy', 4, 1],
+  ['shortPreamble', 5, 1],
+  ['reserved6', 6, 2],
+  ['spectrumManagement', 8, 1],
+  ['qos', 9, 1],
+  ['shortSlotTime', 10, 1],
+  ['apsd', 11, 1],
+  ['radioMeasurement', 12, 1],
+  ['epd', 13, 1],
+  ['reserved14', 14, 2],
+] as const satisfies readonly BitField[];
 
 export type MgmtBody =
   | { kind: 'assoc-req'; capability: number; listenInterval: number; elements: Elements }

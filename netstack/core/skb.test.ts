@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SkBuff } from './skb.ts';
-import { csumVerify, inetChecksum } from './checksum.ts';
+import { csumFold, csumPartial, csumPartialDv, csumVerify, inetChecksum } from './checksum.ts';
 import { Prng } from './prng.ts';
 
 describe('SkBuff', () => {
@@ -75,5 +75,18 @@ describe('SkBuff.dv', () => {
     skb.buf = b;
     expect(skb.dv.getUint8(0)).toBe(2);
     expect(skb.dv.byteLength).toBe(64);
+  });
+});
+
+describe('csumPartialDv', () => {
+  it('folds to the same checksum as csumPartial for every offset and length', () => {
+    const rng = new Prng(7);
+    const b = Buffer.from(rng.bytes(3000));
+    const dv = new DataView(b.buffer, b.byteOffset, b.length);
+    for (let off = 0; off < 9; off++) {
+      for (const len of [0, 1, 2, 3, 4, 5, 15, 16, 17, 20, 64, 72, 1480, 2990]) {
+        expect(csumFold(csumPartialDv(dv, off, len, 17))).toBe(csumFold(csumPartial(b, off, len, 17)));
+      }
+    }
   });
 });

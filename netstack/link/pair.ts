@@ -36,7 +36,7 @@ export interface LinkFaults {
   loss: number;
   /** Probability that a frame is delivered twice. */
   duplicate: number;
-  /** Probability that a frame is held back by `reorderDelayMs` so later frames overtake it. */
+  /** Probability that a frame is held back by `reorderDelayMs` so later frames overtake it (GUESS: netem reorders by sending some frames early instead; the effect on a receiver is the same). */
   reorder: number;
   reorderDelayMs: number;
   /** Probability that one bit of a frame (after the Ethernet header) is flipped. */
@@ -93,7 +93,7 @@ export interface PairOptions extends Partial<LinkFaults> {
   features?: Partial<NetDeviceFeatures>;
   /** Pad frames to 60 bytes as Ethernet requires (default true). */
   padFrames?: boolean;
-  /** RX descriptors per device (default 1024): frames arriving to a full ring are dropped (rx_missed). */
+  /** RX descriptors per device (default 1024, GUESS: a typical NIC ring): frames arriving to a full ring are dropped (rx_missed). */
   rxRingSize?: number;
   /** RX buffers kept for reuse per device (default 512). */
   rxPoolSize?: number;

@@ -13,7 +13,7 @@
  * socket (SO_ERROR: `getError()`, the next read, `onError`); with `recvErr` (IP_RECVERR) every error about a
  * datagram it sent is also queued for readError() (MSG_ERRQUEUE), connected or not.
  */
-import { csumFinish, csumFold, csumPartial, pseudoHeaderSum } from '../core/checksum.ts';
+import { csumFinish, csumFold, csumPartialDv, pseudoHeaderSum } from '../core/checksum.ts';
 import { Fifo } from '../core/fifo.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import { ChecksumState, SKB_DEFAULT_HEADROOM, SkBuff } from '../core/skb.ts';
@@ -295,7 +295,7 @@ export class UdpSocket {
     } else {
       b[p + 6] = 0;
       b[p + 7] = 0;
-      const c = csumFinish(pseudo + csumPartial(b, p, ulen)) || 0xffff;
+      const c = csumFinish(pseudo + csumPartialDv(skb.dv, p, ulen)) || 0xffff;
       b[p + 6] = c >> 8;
       b[p + 7] = c & 0xff;
     }

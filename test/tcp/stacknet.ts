@@ -9,20 +9,12 @@ import { type LinkFaults, type PairDevice, createPair } from '../../netstack/lin
 import { Stack } from '../../netstack/stack.ts';
 import { attachTcp } from '../../netstack/tcp/attach.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import type { TcpConfig } from '../../netstack/tcp/types.ts';
 import { TcpHeader, parseTcpHeader } from '../../netstack/tcp/wire.ts';
-import type { LinkParams, SegmentRecord } from './harness.ts';
+import type { LinkParams, SegmentRecord, SimNetOptions } from './harness.ts';
 
-export interface StackNetOptions {
-  seed?: number | string;
-  ab: LinkParams;
-  ba?: LinkParams;
-  mtu?: number;
-  configA?: Partial<TcpConfig>;
-  configB?: Partial<TcpConfig>;
-  /** veth-like: checksums neither computed nor verified. */
-  offload?: boolean;
-  record?: boolean;
+export interface StackNetOptions extends SimNetOptions {
+  /** Resolve ARP as it happens (default: permanent neighbour entries, so the first SYN is not delayed). */
+  arp?: boolean;
 }
 
 const ETH_HLEN = 14;
@@ -74,6 +66,11 @@ export class StackNet {
     this.h2.addDevice(b);
     this.h1.addAddress(a, '10.0.0.1/24');
     this.h2.addAddress(b, '10.0.0.2/24');
+    if (!(o.arp ?? false)) {
+      this.h1.arp.tbl.addPermanent(a, 0x0a000002, b.addr);
+      this.h2.arp.tbl.addPermanent(b, 0x0a000001, a.addr);
+    }
+    this.clock.runUntilIdle();
     this.a = attachTcp(this.h1, o.configA);
     this.b = attachTcp(this.h2, o.configB);
     const record = o.record ?? false;
