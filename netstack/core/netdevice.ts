@@ -17,6 +17,7 @@
  */
 import type { Clock } from './clock.ts';
 import { Fifo } from './fifo.ts';
+import { GroList, type PacketOffload } from './gro.ts';
 import { PacketType, type SkBuff } from './skb.ts';
 
 export const ETH_ALEN = 6;
@@ -89,6 +90,15 @@ export interface NetDeviceFeatures {
   rxCsumUnnecessary: boolean;
   /** TX: the device completes L4 checksums (CHECKSUM_PARTIAL accepted). */
   txCsumOffload: boolean;
+  /**
+   * Senders may hand the device GSO super-packets, cut into ordinary packets by dev_queue_xmit (NETIF_F_GSO;
+   * software, so on unless turned off, as Linux).
+   */
+  gso?: boolean;
+  /** The device cuts GSO super-packets itself (NETIF_F_TSO): dev_queue_xmit passes them through. Default off. */
+  tso?: boolean;
+  /** Received frames go through GRO in the NAPI poll (NETIF_F_GRO; on unless turned off, as Linux). */
+  gro?: boolean;
 }
 
 export abstract class NetDevice {
@@ -168,12 +178,23 @@ export abstract class NetDevice {
     this.txSpaceWaiters.push(fn);
   }
 
-  /** Queue a packet for transmission (takes ownership). skb.data must be at the link-layer header. */
+  /**
+   * Queue a packet for transmission (takes ownership). skb.data must be at the link-layer header. A GSO
+   * super-packet is cut into ordinary packets first unless the device does that itself (validate_xmit_skb).
+   */
   devQueueXmit(skb: SkBuff): XmitResult {
     if (!this.up) {
       this.stats.txDropped++;
       skb.drop();
       return XmitResult.DROP;
+    }
+    if (skb.gsoSegs > 1 && this.features.tso !== true && this.core !== null) {
+      const segs = this.core.gsoSegment(skb, this);
+      let rc = XmitResult.SUCCESS;
+      for (let i = 0; i < segs.length; i++) {
+        if (this.devQueueXmit(segs[i]!) !== XmitResult.SUCCESS) rc = XmitResult.DROP;
+      }
+      return rc;
     }
     if (this.txQueueFull) {
       this.qdiscDrops++;
@@ -216,7 +237,7 @@ export abstract class NetDevice {
           break;
         }
         this.q.shift();
-        this.stats.txPackets++;
+        this.stats.txPackets += skb.pcount;
         this.stats.txBytes += len;
       }
     } finally {
@@ -268,6 +289,8 @@ export abstract class NetDevice {
  */
 export class Napi {
   scheduled = false;
+  /** Held GRO packets (created on first use). */
+  gro: GroList | null = null;
 
   constructor(
     readonly dev: NetDevice,
@@ -290,6 +313,41 @@ export class Napi {
   receive(skb: SkBuff): void {
     this.dev.softnet.processed++;
     this.dev.core!.netifReceiveSkb(skb, this.dev);
+  }
+
+  /**
+   * napi_gro_receive: like receive(), but the frame may be merged with others of its flow (GRO) before it goes up;
+   * merged packets go up at the latest when the poll ends. Takes ownership. skb.data at the link-layer header.
+   */
+  groReceive(skb: SkBuff): void {
+    const dev = this.dev;
+    const core = dev.core!;
+    dev.softnet.processed++;
+    if (dev.features.gro === false || dev.linkType !== LinkType.ETHERNET) {
+      core.netifReceiveSkb(skb, dev);
+      return;
+    }
+    core.countRx(skb, dev);
+    let gro = this.gro;
+    if (gro === null) gro = this.gro = new GroList(this);
+    gro.stats.received++;
+    if (skb.headLen >= 14) {
+      const b = skb.buf;
+      const d = skb.data;
+      const off = core.offload((b[d + 12]! << 8) | b[d + 13]!);
+      if (off?.groReceive(gro, skb, d + 14)) return;
+    }
+    core.receiveSkbCore(skb, dev);
+  }
+
+  /** napi_gro_flush: send up held GRO packets (all, or those held longer than olderThanMs). */
+  groFlush(olderThanMs = -1): void {
+    this.gro?.flush(olderThanMs);
+  }
+
+  /** Free held GRO packets without sending them up (the device is going down). */
+  groDiscard(): void {
+    this.gro?.discard();
   }
 }
 
@@ -328,8 +386,11 @@ export class NetRxAction {
       const work = napi.poll(napi, weight);
       budget -= work;
       if (work >= weight) {
-        this.list.push(napi); // used its whole weight: stays scheduled
+        // Used its whole weight: stays scheduled; GRO packets held for over a millisecond go up now.
+        if (napi.gro !== null) napi.gro.flush(1);
+        this.list.push(napi);
       } else {
+        if (napi.gro !== null) napi.gro.flush();
         napi.scheduled = false;
         napi.complete?.();
       }
@@ -350,6 +411,7 @@ export class NetCore {
   readonly devices: NetDevice[] = [];
   private taps: Tap[] = [];
   private handlers = new Map<number, PacketHandler>();
+  private offloads = new Map<number, PacketOffload>();
   /** Frames whose EtherType nobody handles. */
   unknownProtocol = 0;
 
@@ -373,6 +435,30 @@ export class NetCore {
     this.handlers.set(etherType, handler);
   }
 
+  /** Register the GRO/GSO offload for an EtherType (dev_add_offload). */
+  addOffload(etherType: number, offload: PacketOffload): void {
+    this.offloads.set(etherType, offload);
+  }
+
+  offload(etherType: number): PacketOffload | undefined {
+    return this.offloads.get(etherType);
+  }
+
+  /**
+   * skb_gso_segment: cut a GSO super-packet (data at its first header, skb.protocol its EtherType) into ordinary
+   * packets for `dev`. Consumes skb. Without an offload for its protocol (a bug in the sender) it is dropped and
+   * counted.
+   */
+  gsoSegment(skb: SkBuff, dev: NetDevice): SkBuff[] {
+    const off = this.offloads.get(skb.protocol);
+    if (off === undefined) {
+      dev.stats.txDropped++;
+      skb.drop();
+      return [];
+    }
+    return off.gsoSegment(skb, dev);
+  }
+
   /** Add a tap (ptype_all). Returns a function that removes it. */
   addTap(tap: Tap): () => void {
     this.taps.push(tap);
@@ -388,8 +474,10 @@ export class NetCore {
   /** Called by the qdisc before handing a packet to the driver (dev_queue_xmit_nit). */
   tapXmit(skb: SkBuff, dev: NetDevice): void {
     if (this.taps.length === 0) return;
+    // Taps read buf[data, data+len): a super-packet is shown to them as one linear packet, as tcpdump shows it.
+    const view = skb.fragList !== null ? skb.copy() : skb;
     for (const t of this.taps) {
-      if ((t.dev === null || t.dev === dev) && t.dir !== 'rx') t.fn(skb, dev, 'tx');
+      if ((t.dev === null || t.dev === dev) && t.dir !== 'rx') t.fn(view, dev, 'tx');
     }
   }
 
@@ -398,13 +486,24 @@ export class NetCore {
    * type_trans (eth_type_trans) is run by the handler registered for the device's link type via `linkRx`.
    */
   netifReceiveSkb(skb: SkBuff, dev: NetDevice): void {
+    this.countRx(skb, dev);
+    this.receiveSkbCore(skb, dev);
+  }
+
+  /** The device's receive counters for one frame as it arrives (before GRO merges it with others). */
+  countRx(skb: SkBuff, dev: NetDevice): void {
     skb.dev = dev;
     skb.tstamp = this.clock.now();
-    dev.stats.rxPackets++;
+    dev.stats.rxPackets += skb.pcount;
     dev.stats.rxBytes += skb.len;
+  }
+
+  /** __netif_receive_skb_core: taps, the link layer, dispatch by EtherType (counters already taken). */
+  receiveSkbCore(skb: SkBuff, dev: NetDevice): void {
     if (this.taps.length !== 0) {
+      const view = skb.fragList !== null ? skb.copy() : skb;
       for (const t of this.taps) {
-        if ((t.dev === null || t.dev === dev) && t.dir !== 'tx') t.fn(skb, dev, 'rx');
+        if ((t.dev === null || t.dev === dev) && t.dir !== 'tx') t.fn(view, dev, 'rx');
       }
     }
     const link = this.linkRx;

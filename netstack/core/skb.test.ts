@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SkBuff } from './skb.ts';
 import { csumFold, csumPartial, csumPartialDv, csumVerify, inetChecksum } from './checksum.ts';
@@ -88,5 +89,114 @@ describe('csumPartialDv', () => {
         expect(csumFold(csumPartialDv(dv, off, len, 17))).toBe(csumFold(csumPartial(b, off, len, 17)));
       }
     }
+  });
+});
+
+describe('SkBuff: non-linear packets (frag list)', () => {
+  /** A head with `head` bytes and fragments of the given sizes; byte i of the packet is i & 0xff. */
+  function chain(head: number, frags: number[]): { skb: SkBuff; freed: number[] } {
+    const freed: number[] = [];
+    let v = 0;
+    const mk = (n: number, id: number) => {
+      const b = new Uint8Array(n);
+      for (let i = 0; i < n; i++) b[i] = v++ & 0xff;
+      const s = SkBuff.fromBytes(b, 16, 4);
+      s.destructor = () => freed.push(id);
+      return s;
+    };
+    const skb = mk(head, 0);
+    for (let i = 0; i < frags.length; i++) skb.appendFrag(mk(frags[i]!, i + 1));
+    return { skb, freed };
+  }
+  const expectBytes = (skb: SkBuff, from: number) => {
+    const b = skb.copyBytes();
+    expect(b.length).toBe(skb.len);
+    for (let i = 0; i < b.length; i++) if (b[i] !== ((from + i) & 0xff)) throw new Error(`byte ${i}: ${b[i]}`);
+  };
+
+  it('len counts the fragments; copyBytes and copyBits gather them in order', () => {
+    const { skb } = chain(10, [5, 7]);
+    expect(skb.len).toBe(22);
+    expect(skb.headLen).toBe(10);
+    expect(skb.dataLen).toBe(12);
+    expect(skb.nonlinear).toBe(true);
+    expectBytes(skb, 0);
+    const dst = new Uint8Array(6);
+    skb.copyBits(8, dst, 0, 6);
+    expect([...dst]).toEqual([8, 9, 10, 11, 12, 13]);
+  });
+
+  it('advance() reaches into the fragments and frees the ones it empties', () => {
+    const { skb, freed } = chain(10, [5, 7]);
+    skb.advance(12);
+    expect(skb.len).toBe(10);
+    expect(freed).toEqual([]);
+    expectBytes(skb, 12);
+    skb.advance(4);
+    expect(freed).toEqual([1]);
+    expectBytes(skb, 16);
+    skb.advance(6);
+    expect(skb.len).toBe(0);
+    expect(() => skb.advance(1)).toThrow();
+  });
+
+  it('trim() cuts inside a fragment and frees the ones past the cut', () => {
+    const { skb, freed } = chain(10, [5, 7, 3]);
+    skb.trim(13);
+    expect(skb.len).toBe(13);
+    expect(freed).toEqual([2, 3]);
+    expectBytes(skb, 0);
+    skb.trim(4);
+    expect(skb.len).toBe(4);
+    expect(skb.nonlinear).toBe(false);
+    expect(freed).toEqual([2, 3, 1]);
+  });
+
+  it('free() ends the head and every fragment exactly once', () => {
+    const { skb, freed } = chain(4, [4, 4]);
+    skb.free();
+    skb.drop();
+    expect(freed.sort()).toEqual([0, 1, 2]);
+  });
+
+  it('linearize(), copy() and clone() give the same bytes in one buffer', () => {
+    const a = chain(6, [9, 2]).skb;
+    const c = a.copy();
+    const k = a.clone();
+    expect(c.nonlinear || k.nonlinear).toBe(false);
+    expectBytes(c, 0);
+    expectBytes(k, 0);
+    a.linearize();
+    expect(a.nonlinear).toBe(false);
+    expectBytes(a, 0);
+    expect(a.bytes().length).toBe(17);
+  });
+
+  it('random advance/trim sequences keep exactly the expected bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { maxLength: 5 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat(30)), { maxLength: 6 }),
+        (head, frags, ops) => {
+          const { skb } = chain(head, frags);
+          let start = 0;
+          let len = skb.len;
+          for (const [isTrim, n] of ops) {
+            if (isTrim) {
+              skb.trim(n);
+              len = Math.min(len, n);
+            } else {
+              const k = Math.min(n, len);
+              skb.advance(k);
+              start += k;
+              len -= k;
+            }
+            expect(skb.len).toBe(len);
+            expectBytes(skb, start);
+          }
+        },
+      ),
+    );
   });
 });

@@ -27,6 +27,13 @@
  *     delivery to user code.
  *  5. `clone()` shares the backing buffer read-only (both clones must treat the packet bytes as immutable);
  *     `copy()` duplicates the bytes.
+ *
+ * Non-linear packets (Linux's skb_shinfo(skb)->frag_list): a GSO packet built by TCP, or a GRO packet merged on
+ * receive, is a head skb (headers, then payload in `buf[data, tail)`) followed by `fragList`, skbs whose
+ * `buf[data, tail)` continue the payload. `len` counts everything, `headLen` the head's own bytes, `dataLen` the
+ * fragments'. The head owns its fragments: free()/drop() end them too. Only the layers that say so build or accept
+ * non-linear skbs (TCP/IPv4 output, GSO/GRO, IPv4/TCP input); `gsoSize`/`gsoSegs` describe how the payload is (or
+ * was, on the wire) cut into segments.
  */
 
 export enum PacketType {
@@ -85,6 +92,13 @@ export class SkBuff {
   destructor: ((skb: SkBuff) => void) | null = null;
   /** Per-layer scratch space (Linux's skb->cb): each layer documents what it stores while it owns the skb. */
   cb: unknown = null;
+  /** Non-linear part: skbs whose data..tail continue the packet, in order (null: linear). */
+  fragList: SkBuff[] | null = null;
+  /** Bytes in fragList (Linux's data_len). */
+  dataLen = 0;
+  /** GSO/GRO: payload bytes per segment (0: not a GSO packet) and the number of segments. */
+  gsoSize = 0;
+  gsoSegs = 0;
 
   constructor(buf: Buffer, data = 0, tail = data) {
     this.buf = buf;
@@ -111,8 +125,19 @@ export class SkBuff {
     return new SkBuff(buf, data, tail);
   }
 
+  /** Packet length, fragments included. */
   get len(): number {
+    return this.tail - this.data + this.dataLen;
+  }
+
+  /** Bytes in the head's own buffer (skb_headlen). */
+  get headLen(): number {
     return this.tail - this.data;
+  }
+
+  /** Wire segments this packet stands for (tcp_skb_pcount / gso_segs; 1 for an ordinary packet). */
+  get pcount(): number {
+    return this.gsoSegs > 1 ? this.gsoSegs : 1;
   }
 
   get headroom(): number {
@@ -154,10 +179,42 @@ export class SkBuff {
    * theirs to drop and count); pulling past the end is a stack bug and throws.
    */
   pull(n: number): number {
-    if (n > this.len) throw new Error(`skb.pull(${n}) from a ${this.len}-byte packet`);
+    if (n > this.tail - this.data) throw new Error(`skb.pull(${n}) from a ${this.headLen}-byte head`);
     const old = this.data;
     this.data += n;
     return old;
+  }
+
+  /**
+   * Remove `n` bytes from the front, reaching into the fragments when the head has fewer (__pskb_pull_tail for a
+   * consumer that only skips bytes: fragments emptied on the way are freed). Throws past the end.
+   */
+  advance(n: number): void {
+    const h = this.tail - this.data;
+    if (n <= h) {
+      this.data += n;
+      return;
+    }
+    if (n > this.len) throw new Error(`skb.advance(${n}) from a ${this.len}-byte packet`);
+    this.data = this.tail;
+    n -= h;
+    const frags = this.fragList!;
+    let i = 0;
+    while (n > 0) {
+      const f = frags[i]!;
+      const fl = f.tail - f.data;
+      if (n < fl) {
+        f.data += n;
+        this.dataLen -= n;
+        break;
+      }
+      n -= fl;
+      this.dataLen -= fl;
+      f.free();
+      i++;
+    }
+    if (i > 0) frags.splice(0, i);
+    if (frags.length === 0) this.fragList = null;
   }
 
   /** Add `n` bytes at the back; returns the offset of the added area. Throws if tailroom is short. */
@@ -175,9 +232,97 @@ export class SkBuff {
     return off;
   }
 
-  /** Cut the packet to `len` bytes (no-op if already shorter). */
+  /** Cut the packet to `len` bytes (no-op if already shorter); fragments past the cut are freed (pskb_trim). */
   trim(len: number): void {
-    if (len < this.len) this.tail = this.data + len;
+    if (len >= this.len) return;
+    const h = this.tail - this.data;
+    if (len <= h) {
+      this.tail = this.data + len;
+      this.dropFrags(0);
+      return;
+    }
+    let rest = len - h;
+    const frags = this.fragList!;
+    for (let i = 0; i < frags.length; i++) {
+      const f = frags[i]!;
+      const fl = f.tail - f.data;
+      if (rest <= fl) {
+        f.tail = f.data + rest;
+        this.dropFrags(i + 1);
+        this.dataLen = len - h;
+        return;
+      }
+      rest -= fl;
+    }
+  }
+
+  /** Free fragments from index i on (all of them: 0). */
+  private dropFrags(i: number): void {
+    const frags = this.fragList;
+    if (frags === null) return;
+    for (let k = i; k < frags.length; k++) {
+      this.dataLen -= frags[k]!.tail - frags[k]!.data;
+      frags[k]!.free();
+    }
+    frags.length = i;
+    if (i === 0) {
+      this.fragList = null;
+      this.dataLen = 0;
+    }
+  }
+
+  /** Append `frag` (its data..tail) to the packet's fragments; the head takes ownership. */
+  appendFrag(frag: SkBuff): void {
+    if (this.fragList === null) this.fragList = [frag];
+    else this.fragList.push(frag);
+    this.dataLen += frag.tail - frag.data;
+  }
+
+  /** True when part of the packet lives in fragments. */
+  get nonlinear(): boolean {
+    return this.dataLen > 0 || this.fragList !== null;
+  }
+
+  /** Copy `n` packet bytes from offset `off` (fragments included) into dst at dstOff (skb_copy_bits). */
+  copyBits(off: number, dst: Uint8Array, dstOff: number, n: number): void {
+    let h = this.tail - this.data;
+    if (off < h) {
+      const k = Math.min(n, h - off);
+      dst.set(this.buf.subarray(this.data + off, this.data + off + k), dstOff);
+      dstOff += k;
+      n -= k;
+      off = 0;
+    } else {
+      off -= h;
+    }
+    const frags = this.fragList;
+    if (frags === null) return;
+    for (let i = 0; i < frags.length && n > 0; i++) {
+      const f = frags[i]!;
+      h = f.tail - f.data;
+      if (off >= h) {
+        off -= h;
+        continue;
+      }
+      const k = Math.min(n, h - off);
+      dst.set(f.buf.subarray(f.data + off, f.data + off + k), dstOff);
+      dstOff += k;
+      n -= k;
+      off = 0;
+    }
+  }
+
+  /** Make the packet linear (skb_linearize): the fragments' bytes are copied behind the head's. */
+  linearize(): void {
+    if (!this.nonlinear) return;
+    const total = this.len;
+    const nbuf = Buffer.allocUnsafe(this.data + total + this.tailroom);
+    this.buf.copy(nbuf, 0, 0, this.tail);
+    this.copyBits(this.tail - this.data, nbuf, this.tail, total - (this.tail - this.data));
+    this.buf = nbuf;
+    this._dv = null;
+    this.tail = this.data + total;
+    this.dropFrags(0);
   }
 
   /** Make sure there are at least `head` bytes of headroom and `tail` of tailroom, reallocating if needed. */
@@ -185,7 +330,8 @@ export class SkBuff {
     if (this.headroom >= head && this.tailroom >= tail) return;
     const h = Math.max(head, this.headroom);
     const t = Math.max(tail, this.tailroom);
-    const nbuf = Buffer.allocUnsafe(h + this.len + t);
+    const hl = this.tail - this.data;
+    const nbuf = Buffer.allocUnsafe(h + hl + t);
     this.buf.copy(nbuf, h, this.data, this.tail);
     const shift = h - this.data;
     if (this.macHeader >= 0) this.macHeader += shift;
@@ -194,18 +340,22 @@ export class SkBuff {
     if (this.csumStart >= 0) this.csumStart += shift;
     this.buf = nbuf;
     this._dv = null;
-    this.tail = h + this.len;
+    this.tail = h + hl;
     this.data = h;
   }
 
-  /** Zero-copy view of the packet bytes (allocates a view object). */
+  /** Zero-copy view of the packet bytes (allocates a view object); a non-linear packet is linearized first. */
   bytes(): Buffer {
+    if (this.fragList !== null) this.linearize();
     return this.buf.subarray(this.data, this.tail);
   }
 
-  /** A private copy of the packet bytes. */
+  /** A private copy of the packet bytes (fragments included). */
   copyBytes(): Buffer {
-    return Buffer.from(this.buf.subarray(this.data, this.tail));
+    if (this.fragList === null) return Buffer.from(this.buf.subarray(this.data, this.tail));
+    const out = Buffer.allocUnsafe(this.len);
+    this.copyBits(0, out, 0, out.length);
+    return out;
   }
 
   resetMacHeader(): void {
@@ -235,31 +385,37 @@ export class SkBuff {
     this.csumOffset = from.csumOffset;
     this.vlanTci = from.vlanTci;
     this.tstamp = from.tstamp;
+    this.gsoSize = from.gsoSize;
+    this.gsoSegs = from.gsoSegs;
   }
 
-  /** A second skb over the same bytes (read-only for both); metadata copied, no destructor. */
+  /** A second skb over the same bytes (read-only for both); metadata copied, no destructor. Linear: see copy(). */
   clone(): SkBuff {
+    if (this.fragList !== null) return this.copy();
     const c = new SkBuff(this.buf, this.data, this.tail);
     c.copyMeta(this);
     return c;
   }
 
-  /** A second skb with its own copy of the bytes and the same headroom/tailroom. */
+  /** A second skb with its own copy of the bytes (linear) and the same headroom/tailroom. */
   copy(): SkBuff {
-    const nbuf = Buffer.allocUnsafe(this.buf.length);
+    const total = this.len;
+    const nbuf = Buffer.allocUnsafe(this.data + total + this.tailroom);
     this.buf.copy(nbuf, this.data, this.data, this.tail);
-    const c = new SkBuff(nbuf, this.data, this.tail);
+    if (this.fragList !== null) this.copyBits(this.tail - this.data, nbuf, this.tail, this.dataLen);
+    const c = new SkBuff(nbuf, this.data, this.data + total);
     c.copyMeta(this);
     return c;
   }
 
-  /** End of life, consumed normally. */
+  /** End of life, consumed normally (the fragments too). */
   free(): void {
     const d = this.destructor;
     if (d !== null) {
       this.destructor = null;
       d(this);
     }
+    if (this.fragList !== null) this.dropFrags(0);
   }
 
   /**

@@ -50,6 +50,7 @@ import {
   checkIpv4Options,
 } from './header.ts';
 import { type IpMib, newIpMib } from './mib.ts';
+import { Ipv4Offload } from './offload.ts';
 import { Fib, type Ipv4Route, PmtuCache, type Route, RouteType } from './route.ts';
 
 const log = logger('ipv4');
@@ -97,6 +98,8 @@ export class Ipv4 {
   readonly fib = new Fib();
   readonly pmtu = new PmtuCache();
   readonly defrag: Ipv4Defrag;
+  /** GRO/GSO for IPv4 (transport protocols add theirs: offload.add). */
+  readonly offload = new Ipv4Offload();
   private readonly addrs: IfAddr[] = [];
   private readonly localMap = new Map<number, IfAddr>();
   private readonly bcastMap = new Map<number, IfAddr>();
@@ -139,6 +142,7 @@ export class Ipv4 {
       broadcast: false,
     };
     core.addProtocol(ETH_P_IP, this.rcv);
+    core.addOffload(ETH_P_IP, this.offload);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -356,7 +360,9 @@ export class Ipv4 {
       skb.drop();
       return;
     }
-    mib.InReceives++;
+    // A GRO packet counts as the datagrams it merged.
+    const pcount = skb.pcount;
+    mib.InReceives += pcount;
     const len = skb.len;
     if (len < IPV4_HLEN) {
       this.hdrError(skb);
@@ -388,7 +394,7 @@ export class Ipv4 {
       this.hdrError(skb);
       return;
     }
-    if (tot < len) skb.tail = d + tot; // link-layer padding
+    if (tot < len) skb.trim(tot); // link-layer padding
     mib.InOctets += tot;
     skb.networkHeader = d;
     const dst = ((b[d + 16]! << 24) | (b[d + 17]! << 16) | (b[d + 18]! << 8) | b[d + 19]!) >>> 0;
@@ -418,7 +424,7 @@ export class Ipv4 {
     }
     // Options after the route and source checks, as ip_rcv_finish_core: no parameter problem to a martian.
     if (hl > IPV4_HLEN && !this.rcvOptions(skb, hl)) return;
-    this.localDeliver(skb, dev, bcast);
+    this.localDeliver(skb, dev, bcast, pcount);
   };
 
   private martianSource(src: number, bcast: boolean, dev: NetDevice): boolean {
@@ -451,7 +457,7 @@ export class Ipv4 {
   }
 
   /** ip_local_deliver (+ ip_local_deliver_finish): reassemble, then hand to the transport protocol. */
-  private localDeliver(skb: SkBuff, dev: NetDevice, bcast: boolean): void {
+  private localDeliver(skb: SkBuff, dev: NetDevice, bcast: boolean, pcount: number): void {
     let b = skb.buf;
     let d = skb.data;
     if (((b[d + 6]! << 8) | b[d + 7]!) & (IP_MF | IP_OFFSET)) {
@@ -481,7 +487,7 @@ export class Ipv4 {
       skb.drop();
       return;
     }
-    this.mib.InDelivers++;
+    this.mib.InDelivers += pcount;
     p.rcv(skb, meta);
   }
 
@@ -493,7 +499,7 @@ export class Ipv4 {
    * Takes ownership. Returns 0 or a negative errno (-ENETUNREACH, -EMSGSIZE with DF, -ENOBUFS).
    */
   queueXmit(skb: SkBuff, opts: Ipv4TxOptions): number {
-    this.mib.OutRequests++;
+    this.mib.OutRequests += skb.pcount;
     const rt = this.routeOutput(opts.dst, opts.src ?? 0, opts.dev ?? null);
     if (rt === null) {
       this.mib.OutNoRoutes++;
@@ -518,12 +524,15 @@ export class Ipv4 {
     const b = skb.buf;
     const tot = skb.len;
     this.ident = (this.ident + 1) & 0xffff;
+    const ident = this.ident;
+    // A GSO packet's segments take consecutive ids (ip_select_ident_segs).
+    if (skb.gsoSegs > 1) this.ident = (this.ident + skb.gsoSegs - 1) & 0xffff;
     b[d] = 0x45;
     b[d + 1] = opts.tos ?? 0;
     b[d + 2] = tot >> 8;
     b[d + 3] = tot & 0xff;
-    b[d + 4] = this.ident >> 8;
-    b[d + 5] = this.ident & 0xff;
+    b[d + 4] = ident >> 8;
+    b[d + 5] = ident & 0xff;
     b[d + 6] = opts.df ? IP_DF >> 8 : 0;
     b[d + 7] = 0;
     b[d + 8] = opts.ttl || (rt.type === RouteType.MULTICAST ? 1 : this.mib.DefaultTTL);
@@ -540,15 +549,33 @@ export class Ipv4 {
 
   /** ip_finish_output: fragment when too big for the route MTU, complete offloaded checksums if needed. */
   private finishOutput(skb: SkBuff, rt: Ipv4Route): number {
+    if (skb.gsoSegs > 1) return this.finishOutputGso(skb, rt);
     if (skb.len > rt.mtu) return this.fragment(skb, rt);
     if (skb.ipSummed === ChecksumState.PARTIAL && !rt.dev.features.txCsumOffload) skbChecksumHelp(skb);
     return this.finishOutput2(skb, rt);
   }
 
+  /**
+   * ip_finish_output_gso: a GSO packet whose segments fit the MTU goes on whole (the device, or dev_queue_xmit,
+   * cuts it); otherwise (the path MTU fell after it was built) it is cut here and each segment takes the usual path.
+   */
+  private finishOutputGso(skb: SkBuff, rt: Ipv4Route): number {
+    const b = skb.buf;
+    const th = skb.transportHeader;
+    const segLen = th - skb.data + ((b[th + 12]! >> 4) << 2) + skb.gsoSize;
+    if (th >= 0 && segLen <= rt.mtu) return this.finishOutput2(skb, rt);
+    let err = 0;
+    for (const s of this.offload.gsoSegment(skb, rt.dev)) {
+      const rc = this.finishOutput(s, rt);
+      if (rc < 0 && err === 0) err = rc;
+    }
+    return err;
+  }
+
   /** ip_finish_output2: pick the link-layer destination (ARP for unicast) and queue to the device. */
   private finishOutput2(skb: SkBuff, rt: Ipv4Route): number {
     const mib = this.mib;
-    mib.OutTransmits++;
+    mib.OutTransmits += skb.pcount;
     mib.OutOctets += skb.len;
     let dev = rt.dev;
     switch (rt.type) {

@@ -136,7 +136,7 @@ export class PairDevice extends NetDevice {
   padFrames = true;
   rxRingSize: number;
   rxPoolSize: number;
-  private readonly napi: Napi;
+  readonly napi: Napi;
   private readonly ring: Fifo<SkBuff>;
   private pool: SkBuff[] = [];
   private readonly bufSize: number;
@@ -348,7 +348,7 @@ export class PairDevice extends NetDevice {
       const skb = ring.shift()!;
       skb.macHeader = skb.data;
       if (unnecessary) skb.ipSummed = ChecksumState.UNNECESSARY;
-      napi.receive(skb);
+      napi.groReceive(skb);
       n++;
     }
     return n;
@@ -356,6 +356,7 @@ export class PairDevice extends NetDevice {
 
   protected override ndoStop(): void {
     this.ring.drain((skb) => skb.free());
+    this.napi.groDiscard();
   }
 }
 

@@ -6,6 +6,7 @@
 import { IPPROTO_TCP } from '../inet/protocol.ts';
 import type { Stack } from '../stack.ts';
 import { mibSnapshot } from './mib.ts';
+import { TcpOffload } from './offload.ts';
 import { TcpStack } from './stack.ts';
 import type { TcpConfig } from './types.ts';
 
@@ -32,10 +33,13 @@ export function attachTcp(stack: Stack, config: Partial<TcpConfig> = {}): TcpSta
         return r === null ? null : { src: r.src, mtu: r.mtu, dev: r.dev };
       },
       isLocalAddr: (a) => ipv4.isLocal(a),
+      // ip_queue_xmit → dev_queue_xmit cuts GSO packets for devices that cannot take them.
+      gso: true,
     },
     config,
   );
   stack.addProtocol(tcp);
+  ipv4.offload.add(new TcpOffload());
   stack.addSnmpSection('Tcp', () => mibSnapshot(tcp.mib));
   stack.addSnmpSection('TcpExt', () => mibSnapshot(tcp.ext));
   return tcp;

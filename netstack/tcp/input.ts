@@ -26,7 +26,7 @@ export const TW_SYN = 1;
  * TW_SYN is returned (a SYN reopening a TIME-WAIT connection: the caller passes it on to a listener).
  */
 export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): number {
-  sk.segsIn++;
+  sk.segsIn += skb.pcount;
   const st = sk.state;
   if (st === TcpState.SYN_SENT) {
     tcpRcvSynSent(sk, skb, th);
@@ -428,7 +428,7 @@ export function tcpDataQueue(sk: TcpSock, skb: SkBuff, th: TcpHeader, seq: numbe
   }
   // Trim to the window (RFC 9293 §3.10.7.4: only the part inside the window is processed).
   if (seqGt(end, right)) {
-    skb.tail -= seqDiff(end, right);
+    skb.trim(skb.len - seqDiff(end, right));
     len = skb.len;
     fin = false;
   }
@@ -439,7 +439,7 @@ export function tcpDataQueue(sk: TcpSock, skb: SkBuff, th: TcpHeader, seq: numbe
       sk.rx.setDsack(seq, rcvNxt);
       ext.TCPDSACKOldSent++;
     }
-    skb.data += dup;
+    skb.advance(dup);
     len -= dup;
     seq = rcvNxt;
     sk.ackNow = true;
@@ -464,7 +464,8 @@ function tcpQueueInOrder(sk: TcpSock, skb: SkBuff, len: number, fin: boolean): v
   const rx = sk.rx;
   const hadOfo = rx.ofo.length > 0;
   if (len > 0) {
-    tcpMeasureRcvMss(sk, len);
+    // A GRO packet: the peer's segment size is what it was cut into on the wire (tcp_measure_rcv_mss).
+    tcpMeasureRcvMss(sk, skb.gsoSize > 0 ? skb.gsoSize : len);
     if (sk.orphan) {
       skb.free();
     } else {

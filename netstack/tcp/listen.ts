@@ -325,6 +325,7 @@ export class TcpListener {
     sk.daddr = req.daddr;
     sk.dport = req.dport;
     sk.csumOffload = route?.dev?.features.txCsumOffload ?? false;
+    sk.gsoOk = stack.gsoAllowed(route?.dev);
     sk.ipOpts.src = sk.saddr;
     sk.ipOpts.dst = sk.daddr;
     sk.pmtu = route?.mtu ?? 576;

@@ -112,7 +112,8 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, seq: number, flags: num
   }
   let dsackSent = false;
   if (!syn && sk.sackOk && (flags & TCP_RST) === 0) {
-    dsackSent = fillSackBlocks(sk, o, skb.len);
+    // A GSO packet's SACK blocks must fit beside each of its segments.
+    dsackSent = fillSackBlocks(sk, o, skb.gsoSegs > 1 ? skb.gsoSize : skb.len);
   }
   const optLen = tcpOptionsSize(o);
   const hlen = TCP_HLEN + optLen;
@@ -133,8 +134,9 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, seq: number, flags: num
     if (sk.delackTimer.pending) sk.delackTimer.cancel();
     if (dsackSent) sk.rx.dsackPending = false;
   }
-  sk.segsOut++;
-  stack.mib.OutSegs++;
+  const segs = skb.pcount;
+  sk.segsOut += segs;
+  stack.mib.OutSegs += segs;
   if (flags & TCP_RST) stack.mib.OutRsts++;
   stack.env.output(skb, sk.ipOpts);
 }
@@ -164,15 +166,20 @@ function fillSackBlocks(sk: TcpSock, o: TcpOptionsOut, payload: number): boolean
   return dsack;
 }
 
-/** Fill in the checksum, or leave the pseudo-header sum for the device (CHECKSUM_PARTIAL). */
+/**
+ * Fill in the checksum, or leave the pseudo-header sum for the device (CHECKSUM_PARTIAL). A GSO packet is always
+ * left partial: each of its segments gets its own checksum when it is cut (in software unless the device offloads).
+ */
 export function setChecksum(skb: SkBuff, src: number, dst: number, offload: boolean): void {
   const buf = skb.buf;
   const off = skb.data;
   const len = skb.len;
   const pseudo = pseudoHeaderSum(src, dst, 6, len);
   let v: number;
-  if (offload) {
+  if (offload || skb.gsoSegs > 1) {
     skb.ipSummed = ChecksumState.PARTIAL;
+    skb.csumStart = off;
+    skb.csumOffset = 16;
     v = csumFold(pseudo);
   } else {
     skb.ipSummed = ChecksumState.NONE;
@@ -201,11 +208,26 @@ function segFlags(sk: TcpSock, seg: TxSeg): number {
 
 /** First transmission of the segment at tx.sendHead. */
 function tcpTransmitNew(sk: TcpSock, seg: TxSeg): void {
+  const skb = tcpNewSegSkb(sk, seg);
+  tcpTransmitSkb(sk, skb, seg.seq, segFlags(sk, seg));
+}
+
+/**
+ * Account the first transmission of the segment at tx.sendHead (tcp_event_new_data_sent) and return an skb with
+ * its payload (a view of the segment's buffer when its headroom is free, else a copy), headers still to be built.
+ */
+function tcpNewSegSkb(sk: TcpSock, seg: TxSeg): SkBuff {
   const tx = sk.tx;
   const now = sk.now();
   let skb: SkBuff;
   if (seg.ownHeadroom && seg.len > 0 && sk.stack.zeroCopyTx) {
     skb = new SkBuff(seg.buf!, seg.off, seg.off + seg.len);
+    const slab = seg.slab;
+    if (slab !== null) {
+      // The transmission views the slab: it is not reused until the skb is freed (TX complete).
+      slab.refs++;
+      skb.destructor = slab.put;
+    }
   } else {
     skb = copySegSkb(seg, seg.len);
   }
@@ -225,7 +247,19 @@ function tcpTransmitNew(sk: TcpSock, seg: TxSeg): void {
   tx.tsAppend(seg);
   sk.lsndtime = now;
   if (seg.len > 0) sk.stack.ext.TCPOrigDataSent++;
-  tcpTransmitSkb(sk, skb, seg.seq, segFlags(sk, seg));
+  return skb;
+}
+
+/** Largest payload of a GSO packet: its IPv4 datagram (20 + up to 60 header octets) must stay within 64 KiB. */
+const GSO_MAX_PAYLOAD = 65535 - 20 - 60;
+
+/** Send a run of `count` new segments starting at `seq`: one skb, or one GSO packet of `count` segments. */
+function tcpXmitRun(sk: TcpSock, head: SkBuff, seq: number, count: number, flags: number): void {
+  if (count > 1) {
+    head.gsoSize = sk.mssCache;
+    head.gsoSegs = count;
+  }
+  tcpTransmitSkb(sk, head, seq, flags);
 }
 
 /**
@@ -240,6 +274,8 @@ export function tcpFragment(sk: TcpSock, i: number, n: number): void {
   t.end = seg.end;
   t.flags = seg.flags & (TCP_FIN | TCP_PSH);
   t.buf = seg.buf;
+  t.slab = seg.slab;
+  if (t.slab !== null) t.slab.refs++;
   t.off = seg.off + n;
   t.len = seg.len - n;
   t.cap = seg.cap;
@@ -289,6 +325,12 @@ export function tcpWriteXmit(sk: TcpSock): boolean {
   let sent = 0;
   let windowBlocked = false;
   sk.cwndLimited = false;
+  // The run of full-sized segments being gathered into one GSO packet (tcp_write_xmit with TSO: size goal 64 KiB).
+  let run: SkBuff | null = null;
+  let runSeq = 0;
+  let runCount = 0;
+  let runBytes = 0;
+  let runOpen = false;
   while (tx.sendHead < tx.segs.length) {
     const i = tx.sendHead;
     const seg = tx.segs[i]!;
@@ -315,10 +357,38 @@ export function tcpWriteXmit(sk: TcpSock): boolean {
       if (sk.cork) break;
       if (!sk.noDelay && sk.packetsOut > 0 && seqGt(sk.sndSml, sk.sndUna)) break;
     }
-    tcpTransmitNew(sk, seg);
+    if (!sk.gsoOk || (seg.flags & TCP_SYN) !== 0 || seg.len === 0) {
+      if (run !== null) tcpXmitRun(sk, run, runSeq, runCount, TCP_ACK);
+      run = null;
+      tcpTransmitNew(sk, seg);
+    } else {
+      if (run !== null && (!runOpen || runBytes + seg.len > GSO_MAX_PAYLOAD)) {
+        tcpXmitRun(sk, run, runSeq, runCount, TCP_ACK);
+        run = null;
+      }
+      const skb = tcpNewSegSkb(sk, seg);
+      if (run === null) {
+        run = skb;
+        runSeq = seg.seq;
+        runCount = 1;
+        runBytes = seg.len;
+      } else {
+        run.appendFrag(skb);
+        runCount++;
+        runBytes += seg.len;
+      }
+      // A short segment, or one with PSH or FIN, ends the run: only the last segment of a packet may carry them.
+      const f = segFlags(sk, seg);
+      runOpen = seg.len === mss && (f & (TCP_PSH | TCP_FIN)) === 0;
+      if (!runOpen) {
+        tcpXmitRun(sk, run, runSeq, runCount, f);
+        run = null;
+      }
+    }
     sent++;
     if (sk.caState === CaState.RECOVERY) sk.prrOut++;
   }
+  if (run !== null) tcpXmitRun(sk, run, runSeq, runCount, TCP_ACK);
   if (sent > 0) {
     tcpArmTlpOrRto(sk);
   } else if (windowBlocked && sk.packetsOut === 0 && !sk.rtxTimer.pending) {

@@ -34,10 +34,23 @@ export class RxQueue {
     return this.qh === this.q.length;
   }
 
-  /** Queue in-order payload (skb.data..tail). Takes ownership. */
+  /** Queue in-order payload (skb.data..tail, then its fragments: each queued as its own chunk). Takes ownership. */
   enqueue(skb: SkBuff): void {
-    this.q.push(skb);
     this.bytes += skb.len;
+    const frags = skb.fragList;
+    if (frags === null) {
+      this.q.push(skb);
+      return;
+    }
+    skb.fragList = null;
+    skb.dataLen = 0;
+    if (skb.tail > skb.data) this.q.push(skb);
+    else skb.free();
+    for (let i = 0; i < frags.length; i++) {
+      const f = frags[i]!;
+      if (f.tail > f.data) this.q.push(f);
+      else f.free();
+    }
   }
 
   /**
@@ -152,7 +165,7 @@ export class RxQueue {
       }
       const cut = (prev.end - seq) | 0;
       if (dsack) this.setDsack(seq, prev.end);
-      skb.data += cut;
+      skb.advance(cut);
       seq = prev.end;
     }
     // Remove ranges the new one covers entirely.
@@ -169,7 +182,7 @@ export class RxQueue {
     const next = i < ofo.length ? ofo[i]! : null;
     if (next !== null && seqLt(next.seq, end)) {
       if (dsack) this.setDsack(next.seq, end);
-      skb.tail -= (end - next.seq) | 0;
+      skb.trim(skb.len - ((end - next.seq) | 0));
       end = next.seq;
       fin = false;
     }
@@ -197,7 +210,7 @@ export class RxQueue {
       this.ofoBytes -= (s.end - s.seq) | 0;
       if (seqGt(s.end, rcvNxt)) {
         const skip = (rcvNxt - s.seq) | 0;
-        s.skb.data += skip;
+        s.skb.advance(skip);
         this.enqueue(s.skb);
         rcvNxt = s.end;
       } else {

@@ -253,6 +253,8 @@ export class TcpSock implements CcSock {
   // --- output path -------------------------------------------------------------------------------------------
   /** The route's device completes checksums (CHECKSUM_PARTIAL). */
   csumOffload = false;
+  /** Runs of segments may leave as one GSO super-packet (sk_can_gso: the output path and the device allow it). */
+  gsoOk = false;
   /** IP output options of this connection (reused for every segment). */
   ipOpts: Ipv4TxOptions = { src: 0, dst: 0, protocol: 6, df: true };
 
@@ -501,9 +503,9 @@ export class TcpSock implements CcSock {
     while (n > 0) {
       const k = Math.min(goal, n);
       const seg = new TxSeg();
-      seg.buf = allocSegBuffer(TCP_HEADROOM + goal);
+      allocSegBuffer(seg, TCP_HEADROOM + goal);
       seg.off = TCP_HEADROOM;
-      copyInto(data, off, k, seg.buf, TCP_HEADROOM);
+      copyInto(data, off, k, seg.buf!, TCP_HEADROOM);
       seg.len = k;
       seg.cap = goal - k;
       seg.ownHeadroom = true;

@@ -154,6 +154,7 @@ export class TcpStack implements InetProtocol {
     sk.ipOpts.src = saddr;
     sk.ipOpts.dst = opts.addr;
     sk.csumOffload = route.dev?.features.txCsumOffload ?? false;
+    sk.gsoOk = this.gsoAllowed(route.dev);
     sk.pmtu = route.mtu;
     sk.advMss = Math.min(route.mtu - 40, sk.userMss || 65535);
     sk.mssClamp = sk.advMss;
@@ -214,11 +215,14 @@ export class TcpStack implements InetProtocol {
   /** tcp_v4_rcv: skb.data at the TCP header; takes ownership. */
   rcv(skb: SkBuff, meta: Ipv4RxMeta): void {
     const mib = this.mib;
-    mib.InSegs++;
+    // Wire segments, a GRO packet counting as the segments it merged (so the figure does not depend on GRO).
+    mib.InSegs += skb.pcount;
     if (meta.broadcast) {
       skb.drop();
       return;
     }
+    // Checksums of merged (GRO) packets were verified per segment; any other non-linear packet is made linear.
+    if (skb.ipSummed === ChecksumState.NONE && skb.fragList !== null) skb.linearize();
     const buf = skb.buf;
     const off = skb.data;
     const len = skb.len;
@@ -231,7 +235,7 @@ export class TcpStack implements InetProtocol {
     const depth = this.rcvDepth;
     let th = this.hdrPool[depth];
     if (th === undefined) th = this.hdrPool[depth] = new TcpHeader();
-    const st = parseTcpHeader(buf, off, len, th);
+    const st = parseTcpHeader(buf, off, skb.headLen, th);
     if (st !== TcpParseStatus.OK) {
       mib.InErrs++;
       if (st === TcpParseStatus.BAD_OPTION) this.ext.TCPOptionErrors++;
@@ -345,6 +349,11 @@ export class TcpStack implements InetProtocol {
     sk.sackOk = this.config.sack;
     sk.wscaleOk = this.config.windowScaling;
     return sk;
+  }
+
+  /** sk_can_gso: the output segments super-packets and the route's device accepts them. */
+  gsoAllowed(dev: { features: { gso?: boolean } } | undefined): boolean {
+    return this.env.gso === true && dev !== undefined && dev.features.gso !== false;
   }
 
   /** Window-scale shift we offer: enough for the largest receive buffer (RFC 7323 §2.3). */

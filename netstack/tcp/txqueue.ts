@@ -27,6 +27,8 @@ export class TxSeg {
   flags = 0;
   /** Payload bytes are buf[off, off+len). */
   buf: Buffer | null = null;
+  /** The slab buf was carved from (null: a buffer of its own): referenced until the segment is acknowledged. */
+  slab: SegSlab | null = null;
   off = 0;
   len = 0;
   /** Bytes that can still be appended in place (0 once transmitted or when the buffer is shared). */
@@ -93,12 +95,16 @@ export class TxQueue {
     if (this.sendHead > i) this.sendHead++;
   }
 
-  /** Remove and return the first segment. */
+  /** Remove and return the first segment (acknowledged: its buffer is released). */
   shift(): TxSeg {
     const seg = this.segs[this.head]!;
     this.segs[this.head] = undefined as unknown as TxSeg;
     this.head++;
     this.bytes -= seg.len;
+    if (seg.slab !== null) {
+      seg.slab.put();
+      seg.slab = null;
+    }
     if (this.head === this.segs.length) {
       this.segs.length = 0;
       this.head = 0;
@@ -159,6 +165,13 @@ export class TxQueue {
 
   /** Drop everything (connection closed). */
   clear(): void {
+    for (let i = this.head; i < this.segs.length; i++) {
+      const seg = this.segs[i]!;
+      if (seg.slab !== null) {
+        seg.slab.put();
+        seg.slab = null;
+      }
+    }
     this.segs = [];
     this.head = 0;
     this.sendHead = 0;
@@ -168,21 +181,52 @@ export class TxQueue {
   }
 }
 
-/** Segment buffers are carved from 64 KiB slabs: one ArrayBuffer per ~38 segments instead of one per 4. */
+/**
+ * Segment buffers are carved from 64 KiB slabs: one ArrayBuffer per ~38 segments instead of one per 4. A slab whose
+ * segments are all acknowledged, and whose zero-copy transmissions have all completed (their skbs freed), goes back
+ * to a small pool and is carved again: the bytes of the next send() land in memory that is still in the cache,
+ * where a fresh buffer costs several times more to fill (cache misses, and the garbage collector later).
+ */
 const SLAB_SIZE = 64 * 1024;
-let slab: Buffer = Buffer.allocUnsafeSlow(0);
-let slabUsed = 0;
+/** Slabs kept for reuse (all connections of the process): 4 MiB, the default largest send buffer. */
+const SLAB_POOL_MAX = 64;
 
-/** A buffer of `size` bytes for a segment (headroom + payload); never shared with another live segment. */
-export function allocSegBuffer(size: number): Buffer {
-  if (size > SLAB_SIZE >> 2) return Buffer.allocUnsafeSlow(size);
-  if (slabUsed + size > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabUsed = 0;
+export class SegSlab {
+  readonly buf = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  used = 0;
+  /** Segments carved from it and not yet acknowledged, transmissions still viewing it, +1 while being carved. */
+  refs = 1;
+  /** Drop one reference (also the destructor of a zero-copy transmission's skb). */
+  readonly put = (): void => {
+    if (--this.refs !== 0) return;
+    this.used = 0;
+    if (slabPool.length < SLAB_POOL_MAX) slabPool.push(this);
+  };
+}
+
+const slabPool: SegSlab[] = [];
+let slab: SegSlab | null = null;
+
+/**
+ * Give `seg` a buffer of `size` bytes (headroom + payload), never shared with another live segment: carved from
+ * a slab (the segment holds a reference to it until it is acknowledged) or, when large, its own.
+ */
+export function allocSegBuffer(seg: TxSeg, size: number): void {
+  if (size > SLAB_SIZE >> 2) {
+    seg.buf = Buffer.allocUnsafeSlow(size);
+    seg.slab = null;
+    return;
   }
-  const b = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7;
-  return b;
+  let s = slab;
+  if (s === null || s.used + size > SLAB_SIZE) {
+    if (s !== null) s.put();
+    s = slab = slabPool.pop() ?? new SegSlab();
+    s.refs = 1;
+  }
+  seg.buf = s.buf.subarray(s.used, s.used + size);
+  seg.slab = s;
+  s.refs++;
+  s.used += (size + 7) & ~7;
 }
 
 /** Copy n bytes of src (from off) into dst at dstOff: Buffer.copy (memcpy) for Buffers, set() otherwise. */

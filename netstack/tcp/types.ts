@@ -108,6 +108,11 @@ export interface TcpEnv {
   route(dst: number, src?: number): TcpRoute | null;
   /** Whether `addr` is one of this host's addresses (bind checks); absent = any address is accepted. */
   isLocalAddr?(addr: number): boolean;
+  /**
+   * `output` cuts GSO super-packets into segments before any device that cannot take them (skb_gso_segment in
+   * dev_queue_xmit): connections whose route device allows GSO then send runs of segments as one packet.
+   */
+  gso?: boolean;
 }
 
 export type CongestionName = 'cubic' | 'reno';
