@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Ac,
   type BssConf,
+  type RxStatus,
   KeyNotSupportedError,
   type ScanRequest,
   type Sta,
@@ -20,6 +21,7 @@ import { CHANNELS_2G, CHANNELS_5G, chandef } from './chan.ts';
 import { Medium, type MediumOptions } from './medium.ts';
 import { TU_US } from './radio-beacon.ts';
 import { HwsimRadio, type HwsimRadioOptions } from './radio.ts';
+import type { RxInfo } from './types.ts';
 import { BROADCAST, dataFrame, mac, RecordingMac, seqOf } from './testing.ts';
 
 function world(opts: Partial<MediumOptions> = {}) {
@@ -178,6 +180,43 @@ describe('HwsimRadio: data path', () => {
     expect(b.r.napiDev.softnet.processed).toBe(200);
     expect(core.softirq.rounds).toBeGreaterThan(0);
     expect(core.devices).toHaveLength(0); // the NAPI device is a dummy, not an interface
+  });
+
+  it('a poll hands its frames to mac80211 as one list when mac80211 takes lists (ieee80211_rx_list)', async () => {
+    const { clock, medium } = world();
+    const r = new HwsimRadio({ medium, addr: mac(2) });
+    const batches: number[] = [];
+    const hw = new (class extends RecordingMac {
+      rxList(skbs: readonly SkBuff[], statuses: readonly RxStatus[]): void {
+        batches.push(skbs.length);
+        for (let i = 0; i < skbs.length; i++) super.rx(skbs[i]!, statuses[i]!);
+      }
+      override rx(): void {
+        throw new Error('rx() with a list-taking mac80211');
+      }
+    })(clock);
+    r.attach(hw);
+    await r.start();
+    await r.addInterface({ type: 'station', addr: mac(2) });
+    const rxInfo: RxInfo = {
+      band: '2g',
+      freq: 2412,
+      channel: 1,
+      width: 20,
+      signal: -50,
+      snr: 40,
+      noise: -90,
+      rate: { mode: 'ofdm', rate: 60, nss: 1, bw: 20, sgi: false },
+      shortPreamble: false,
+      mactime: 0,
+      fcsFailed: false,
+      from: 1,
+    };
+    // 150 frames arrive before the softirq runs: polls of 64, 64 and 22, each one list.
+    for (let i = 0; i < 150; i++) r.port.onReceive!(dataFrame(BROADCAST, mac(1), 60, i), rxInfo);
+    clock.runUntilIdle();
+    expect(hw.rxs.map((x) => seqOf(x.frame))).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(batches).toEqual([64, 64, 22]);
   });
 
   it('a stopped radio drops TX (failed status) and neither hears nor acknowledges', async () => {

@@ -23,8 +23,9 @@
  *   leave. A full queue drops the frame and reports a failed txStatus when one was requested.
  * - RX and NAPI: the port's receive callback is the interrupt. It applies the hardware address filter (group
  *   frames, frames to one of the interfaces' addresses, everything in monitor mode), acknowledges frames addressed
- *   to us, copies the frame into an skb on the RX ring and schedules NAPI. The NAPI poll calls hw.rx() with the
- *   RxStatus (band, frequency, channel, signal, rate, mactime). The NAPI context needs a NetDevice only for its
+ *   to us, copies the frame into an skb on the RX ring and schedules NAPI. The NAPI poll hands the poll's frames
+ *   to hw.rxList() (ieee80211_rx_list: software decryption in one batch) with their RxStatus (band, frequency,
+ *   channel, signal, rate, mactime); hw.rx() frame by frame when mac80211 offers no list. The NAPI context needs a NetDevice only for its
  *   softirq and softnet counters, so the radio owns a dummy one (Linux's init_dummy_netdev, as mt76 does) attached
  *   to the NetCore given in the options — mac80211's own stack, so its NAPI runs in the same softirq as everything
  *   else — or to a private NetCore on the medium's clock when none is given. mac80211 owns the real net device.
@@ -221,6 +222,9 @@ export class HwsimRadio implements Ieee80211Ops {
   private readonly txParams: TxParams;
   private readonly popTx: { skb: SkBuff | null; info: TxInfo | null } = { skb: null, info: null };
   private readonly popRx: { skb: SkBuff | null; status: RxStatus | null } = { skb: null, status: null };
+  /** The frames of the current poll, handed to mac80211 together. */
+  private readonly batchSkbs: SkBuff[] = [];
+  private readonly batchStatuses: RxStatus[] = [];
   private scanning = false;
   private scanSeq = 0;
   private confVersion = 0;
@@ -678,9 +682,14 @@ export class HwsimRadio implements Ieee80211Ops {
     };
   }
 
-  /** NAPI poll: hand up to `budget` frames to mac80211. */
+  /**
+   * NAPI poll: hand up to `budget` frames to mac80211, as one list (ieee80211_rx_list: software decryption of the
+   * whole poll in one batch) when mac80211 takes lists.
+   */
   private poll(budget: number): number {
     const out = this.popRx;
+    const skbs = this.batchSkbs;
+    const statuses = this.batchStatuses;
     let n = 0;
     while (n < budget && this.rxRing.pop(out)) {
       const skb = out.skb!;
@@ -695,7 +704,15 @@ export class HwsimRadio implements Ieee80211Ops {
         continue;
       }
       this.counters.rxDelivered++;
-      this.hw.rx(skb, status);
+      skbs.push(skb);
+      statuses.push(status);
+    }
+    if (skbs.length > 0) {
+      const hw = this.hw!;
+      if (hw.rxList !== undefined) hw.rxList(skbs, statuses);
+      else for (let i = 0; i < skbs.length; i++) hw.rx(skbs[i]!, statuses[i]!);
+      skbs.length = 0;
+      statuses.length = 0;
     }
     return n;
   }

@@ -91,6 +91,8 @@ export interface Mt7921uDeviceOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Received frames (ieee80211_rx); ownership of the skb passes. */
   onFrame?: (skb: SkBuff, status: RxStatus) => void;
+  /** The end of a NAPI poll: the frames given to onFrame since the last call may go up as one list. */
+  onRxPollComplete?: () => void;
   /** TX status records (type-0 packets and the TX-done event). */
   onTxStatus?: (rec: TxsRecord) => void;
   /** Unsolicited MCU events. */
@@ -131,6 +133,8 @@ export class Mt7921uDevice {
   alpha2: string;
   /** Where received frames go (ieee80211_rx); ownership of the skb passes. Frames are freed when null. */
   onFrame: ((skb: SkBuff, status: RxStatus) => void) | null;
+  /** The end of a NAPI poll that delivered frames (mt76_rx_poll_complete). */
+  onRxPollComplete: (() => void) | null;
   /** TX status records (type-0 packets and the TX-done event). */
   onTxStatus: ((rec: TxsRecord) => void) | null;
   /** After a full reset: null on success (restart the interfaces), or the error it gave up with. */
@@ -161,6 +165,7 @@ export class Mt7921uDevice {
     });
     this.events = new McuEventRouter(opts.events ?? {});
     this.onFrame = opts.onFrame ?? null;
+    this.onRxPollComplete = opts.onRxPollComplete ?? null;
     this.onTxStatus = opts.onTxStatus ?? null;
     this.onRestart = opts.onRestart ?? null;
     this.events.listen({ txDone: (ev) => this.onTxStatus?.(ev.txs) });
@@ -187,6 +192,7 @@ export class Mt7921uDevice {
       core: opts.core,
       readsPerEp: opts.rxReadsPerEp,
       process: (buf) => this.dispatch.handle(buf),
+      pollComplete: () => this.onRxPollComplete?.(),
       onReadOk: (ep) => this.rxStalls.set(ep, 0),
       onReadError: (ep, code) => {
         if (code !== 'stall') return;

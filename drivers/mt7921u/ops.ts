@@ -206,11 +206,15 @@ export class Mt7921uHw implements Ieee80211Ops {
   private readonly nextPid = new Map<number, number>();
   private chandef: HwChanDef | null = null;
   private monitor = false;
+  /** Frames of the current NAPI poll, waiting for rxFlush. */
+  private rxSkbs: SkBuff[] = [];
+  private rxStatuses: HwRxStatus[] = [];
 
   constructor(readonly dev: Mt7921uDevice) {
     if (!dev.caps) throw new Error('Mt7921uHw needs a probed device (call device.probe() first)');
     this.caps = this.buildCaps();
     dev.onFrame = (skb, st) => this.rxFrame(skb, st);
+    dev.onRxPollComplete = () => this.rxFlush();
     dev.onTxStatus = (rec) => this.txsRecord(rec);
     dev.onRestart = (err) => this.hw?.restartHw(err ? `reset failed: ${err.message}` : 'MCU reset');
     dev.events.listen({
@@ -635,7 +639,24 @@ export class Mt7921uHw implements Ieee80211Ops {
     }
     if (skb.len >= 16 && st.signal > -128) this.noteBssSignal(skb, st.signal);
     this.stats.rxDelivered++;
-    this.hw.rx(skb, toHwRxStatus(st));
+    if (this.hw.rxList === undefined) {
+      this.hw.rx(skb, toHwRxStatus(st));
+      return;
+    }
+    // Gathered until the poll completes, then one ieee80211_rx_list (mt76_rx_complete): CCMP in one batch.
+    this.rxSkbs.push(skb);
+    this.rxStatuses.push(toHwRxStatus(st));
+  }
+
+  /** The NAPI poll is done: the frames it produced go up as one list. */
+  private rxFlush(): void {
+    const skbs = this.rxSkbs;
+    if (skbs.length === 0) return;
+    const statuses = this.rxStatuses;
+    this.rxSkbs = [];
+    this.rxStatuses = [];
+    if (this.hw !== null) this.hw.rxList!(skbs, statuses);
+    else for (const s of skbs) s.free();
   }
 }
 

@@ -52,6 +52,8 @@ export interface RxReaderOptions {
   inEps: readonly [number, number];
   /** Handles one received transfer (ownership passes). Must not throw for bad input. */
   process(buf: Buffer, ep: number): void;
+  /** Called at the end of every poll that processed something (mt76_rx_poll_complete: frames go up as a list). */
+  pollComplete?(): void;
   /** The softirq to run in: the stack's NetCore; a private one when absent. */
   core?: NetCore;
   readsPerEp?: number;
@@ -220,6 +222,7 @@ export class Mt7921uRxReader {
       this.ring.length = 0;
       this.ringHead = 0;
     }
+    if (n > 0) this.opts.pollComplete?.();
     return n;
   }
 }

@@ -194,4 +194,54 @@ describe('Mt7921uHw (ieee80211_ops) on the emulated MT7921U', () => {
     expect([c.mcuMalformed, c.mcuUnknown, c.mcuWrongStage, c.mcuErrors]).toEqual([0, 0, 0, 0]);
     expect(c.drops).toEqual({});
   });
+  it('received frames go up as one list per NAPI poll when mac80211 takes lists (mt76_rx_poll_complete)', async () => {
+    const w = emulatorWorld({ air: true });
+    const { clock, device } = w;
+    await settle(clock, device.probe());
+    const hw = new Mt7921uHw(device);
+    const batches: number[] = [];
+    const frames: Buffer[] = [];
+    let scanDone: boolean | null = null;
+    hw.attach({
+      rx: () => {
+        throw new Error('rx() with a list-taking mac80211');
+      },
+      rxList: (skbs) => {
+        batches.push(skbs.length);
+        for (const skb of skbs) {
+          frames.push(skb.copyBytes());
+          skb.free();
+        }
+      },
+      txStatus: (skb) => skb.free(),
+      scanCompleted: (aborted) => {
+        scanDone = aborted;
+      },
+      beaconLoss: () => {},
+      connectionLoss: () => {},
+      restartHw: () => {},
+    });
+    await settle(clock, hw.config({ chandef: chandef(6) }));
+    await settle(clock, hw.start());
+    const vif: Vif = { type: 'station', addr: hw.caps.addr };
+    await settle(clock, hw.addInterface(vif));
+    beaconingAp(w, 6, -48);
+    await settle(
+      clock,
+      hw.hwScan(vif, {
+        channels: [{ band: '2g', channel: 6, freq: channelToFreq('2g', 6) }],
+        ssids: [],
+        ies: new Uint8Array(0),
+        dwellActiveMs: 30,
+        dwellPassiveMs: 250,
+      }),
+    );
+    await clock.runAsync({ until: () => scanDone !== null, maxTime: clock.now() + 30_000 });
+    expect(frames.some((f) => f[0] === 0x80 && Buffer.from(f.subarray(16, 22)).equals(Buffer.from(TEST_BSSID)))).toBe(
+      true,
+    );
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(frames.length);
+    expect(hw.stats.rxDelivered).toBe(frames.length);
+  });
 });
