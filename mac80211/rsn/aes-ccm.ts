@@ -95,7 +95,8 @@ export class AesCcm {
   private counters(nonce: Uint8Array, nBlocks: number, at: number): void {
     const c = this.ctr;
     const b0 = at << 4;
-    // A_i = flags (L-1 = 1) | nonce (13) | i (16-bit big-endian). Build A0, then copy its first 12 bytes as words.
+    // A_i = flags (L-1 = 1) | nonce (13) | i (16-bit big-endian). Build A0, then write every block as 4 words: the
+    // first three are A0's, the last is nonce[11..12] with i, from a table of i's two bytes in word position.
     c[b0] = 1;
     c.set(nonce, b0 + 1);
     c[b0 + 14] = 0;
@@ -105,18 +106,13 @@ export class AesCcm {
     const w0 = c32[w]!;
     const w1 = c32[w + 1]!;
     const w2 = c32[w + 2]!;
-    const n11 = nonce[11]!;
-    const n12 = nonce[12]!;
-    for (let i = 1; i <= nBlocks; i++) {
-      const o = (at + i) << 2;
+    const w3 = c32[w + 3]!;
+    const ctrWords = counterWords(nBlocks);
+    for (let i = 1, o = w + 4; i <= nBlocks; i++, o += 4) {
       c32[o] = w0;
       c32[o + 1] = w1;
       c32[o + 2] = w2;
-      const b = o << 2;
-      c[b + 12] = n11;
-      c[b + 13] = n12;
-      c[b + 14] = i >> 8;
-      c[b + 15] = i & 0xff;
+      c32[o + 3] = w3 | ctrWords[i]!;
     }
   }
 
@@ -150,12 +146,16 @@ export class AesCcm {
   /** this.mac[dataOff...] ^= keystream blocks 1..nBlocks of the message whose A0 is block `ksBlock` of ks. */
   private xorKeystream(dataOff: number, ks: Buffer, ksBlock: number, nBlocks: number): void {
     const m32 = this.mac32;
-    const d = dataOff >> 2;
-    const words = nBlocks << 2;
     const start = ks.byteOffset + ((ksBlock + 1) << 4);
     if ((start & 3) === 0) {
-      const k32 = new Int32Array(ks.buffer, start, words);
-      for (let i = 0; i < words; i++) m32[d + i]! ^= k32[i]!;
+      const k32 = new Int32Array(ks.buffer, start, nBlocks << 2);
+      // One block per iteration: V8 keeps the four xors in registers (about twice as fast as a word loop).
+      for (let i = 0, d = dataOff >> 2, e = nBlocks << 2; i < e; i += 4, d += 4) {
+        m32[d] = m32[d]! ^ k32[i]!;
+        m32[d + 1] = m32[d + 1]! ^ k32[i + 1]!;
+        m32[d + 2] = m32[d + 2]! ^ k32[i + 2]!;
+        m32[d + 3] = m32[d + 3]! ^ k32[i + 3]!;
+      }
     } else {
       const m = this.mac;
       const k = (ksBlock + 1) << 4;
@@ -269,6 +269,21 @@ export class AesCcm {
     }
   }
 }
+
+/**
+ * Little-endian words holding bytes 14-15 of counter block i (i big-endian), for i = 0..n; grown on demand. The
+ * word layout assumes a little-endian host (checked once below), as the Int32Array views over the blocks do.
+ */
+let ctrWordTable = new Int32Array(0);
+function counterWords(n: number): Int32Array {
+  if (ctrWordTable.length <= n) {
+    const t = new Int32Array(Math.max(n + 1, 256));
+    for (let i = 0; i < t.length; i++) t[i] = ((i >> 8) << 16) | ((i & 0xff) << 24);
+    ctrWordTable = t;
+  }
+  return ctrWordTable;
+}
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('aes-ccm: a little-endian host is assumed');
 
 /** A plain Uint8Array view of b[off, off+len) (cheaper than Buffer#subarray). */
 function view(b: Uint8Array, off: number, len: number): Uint8Array {

@@ -96,7 +96,7 @@ interface Rig {
   reasons?(): string;
 }
 
-async function rig(mode: Mode, batch = 1): Promise<Rig> {
+export async function rig(mode: Mode, batch = 1): Promise<Rig> {
   const clock = new VirtualClock();
   const local = new Ieee80211Local(new BenchOps(), clock);
   await local.start();
@@ -181,7 +181,7 @@ async function rig(mode: Mode, batch = 1): Promise<Rig> {
   };
 }
 
-function ccmpAlone(): Rig {
+export function ccmpAlone(): Rig {
   const tx = new CcmpKey(TK);
   const plain = fromAp(0);
   const frames = Array.from({ length: N }, (_, i) => ccmpEncryptMpdu(tx, plain, i + 1));
