@@ -130,6 +130,8 @@ export class TxStats {
   multicast = 0;
   swEncrypted = 0;
   hwEncrypted = 0;
+  /** Data frames copied into a bigger buffer for want of headroom or tailroom (ieee80211_skb_resize). */
+  resized = 0;
   /** Frames handed to the driver with EAPOL in the clear (before any key existed). */
   eapolPlain = 0;
   statusAcked = 0;

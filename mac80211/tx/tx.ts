@@ -159,7 +159,10 @@ export function ieee80211SubifStartXmit(sdata: Ieee80211SubIf, skb: SkBuff): voi
   }
   const push = hl + ivLen - removed;
   const extra = local.caps.extraTxHeadroom;
-  if (skb.headroom < push + extra || skb.tailroom < micLen) skb.ensureRoom(push + extra, micLen);
+  if (skb.headroom < push + extra || skb.tailroom < micLen) {
+    skb.ensureRoom(push + extra, micLen);
+    local.txStats.resized++;
+  }
   if (qos && !multicast) sta!.txSeq[tid] = (hdr.seq + 1) & 0xfff;
   const b = skb.buf;
   if (snap !== null) b.set(snap, skb.data + ETH_ALEN * 2 - snap.length);

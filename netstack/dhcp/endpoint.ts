@@ -180,7 +180,7 @@ export class DhcpEndpoint {
     const dev = this.dev;
     if (!dev.up) return -100; // ENETDOWN
     const ulen = 8 + payload.length;
-    const skb = SkBuff.alloc(ulen, SKB_DEFAULT_HEADROOM);
+    const skb = SkBuff.alloc(ulen, SKB_DEFAULT_HEADROOM, dev.neededTailroom);
     const p = skb.put(ulen);
     const b = skb.buf;
     b[p] = this.port >> 8;

@@ -11,7 +11,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import { csumFinish, csumFold, csumPartial, csumPartialDv, csumReplace16 } from '../core/checksum.ts';
-import { ChecksumState, PacketType, SkBuff } from '../core/skb.ts';
+import { ChecksumState, PacketType, SKB_DEFAULT_HEADROOM, SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { formatIpv4, isLoopback, isMulticast, isZeronet } from '../inet/addr.ts';
 import { copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
@@ -343,7 +343,7 @@ export class Icmp implements InetProtocol, IcmpSender {
     if (!this.rateAllow(type, src)) return;
     // Quote as much of the datagram as fits in 576 bytes (RFC 1812 4.3.2.3, as Linux).
     const quoteLen = Math.min(skbIn.tail - nh, 576 - IPV4_HLEN - ICMP_HLEN);
-    const skb = SkBuff.alloc(ICMP_HLEN + quoteLen);
+    const skb = SkBuff.alloc(ICMP_HLEN + quoteLen, SKB_DEFAULT_HEADROOM, this.tailroomTo(src));
     const p = skb.put(ICMP_HLEN + quoteLen);
     const o = skb.buf;
     o[p] = type;
@@ -357,6 +357,11 @@ export class Icmp implements InetProtocol, IcmpSender {
     const from = this.ipv4.isLocal(dst) ? dst : 0;
     if (log.enabled) log('send type %d code %d to %s', type, code, formatIpv4(src));
     this.xmit(skb, from, src, tos, type);
+  }
+
+  /** Tailroom the device towards `dst` wants (a MIC for software CCMP), so that nothing is copied for it. */
+  private tailroomTo(dst: number): number {
+    return this.ipv4.routeOutput(dst)?.dev.neededTailroom ?? 0;
   }
 
   /** icmpv4_global_allow + icmpv4_xrlim_allow. */
@@ -427,7 +432,7 @@ export class Icmp implements InetProtocol, IcmpSender {
     size: number,
     opts: { src?: number; ttl?: number; tos?: number; df?: boolean } = {},
   ): number {
-    const skb = SkBuff.alloc(ICMP_HLEN + size);
+    const skb = SkBuff.alloc(ICMP_HLEN + size, SKB_DEFAULT_HEADROOM, this.tailroomTo(dst));
     const p = skb.put(ICMP_HLEN + size);
     const b = skb.buf;
     b[p] = ICMP_ECHO;

@@ -640,7 +640,7 @@ export class Ipv4 {
     for (let off = 0; off < payload; off += maxData) {
       const chunk = Math.min(maxData, payload - off);
       const last = off + chunk >= payload;
-      const f = SkBuff.alloc(hl + chunk, SKB_DEFAULT_HEADROOM);
+      const f = SkBuff.alloc(hl + chunk, SKB_DEFAULT_HEADROOM, rt.dev.neededTailroom);
       const p = f.put(hl + chunk);
       const fb = f.buf;
       b.copy(fb, p, d, d + hl);

@@ -133,7 +133,7 @@ export class Arp {
    */
   send(op: number, dev: NetDevice, sip: number, tip: number, destHw: Uint8Array | null, tha: Uint8Array | null): void {
     if (!dev.up) return;
-    const skb = SkBuff.alloc(ARP_ETH_IP_LEN, 64);
+    const skb = SkBuff.alloc(ARP_ETH_IP_LEN, 64, dev.neededTailroom);
     const p = skb.put(ARP_ETH_IP_LEN);
     const b = skb.buf;
     writeU16(b, p, ARPHRD_ETHER);

@@ -242,7 +242,7 @@ export function tcpReset(sk: TcpSock): void {
 
 /** Send an RST (or RST+ACK) for this connection's addresses with explicit numbers. */
 function tcpSendResetTo(sk: TcpSock, seq: number, ack: number, flags: number): void {
-  tcpSendRaw(sk.stack, sk.saddr, sk.daddr, sk.sport, sk.dport, seq, ack, flags, 0, null, sk.csumOffload);
+  tcpSendRaw(sk.stack, sk.saddr, sk.daddr, sk.sport, sk.dport, seq, ack, flags, 0, null, sk.csumOffload, sk.txTailroom);
 }
 
 // --- handshake -------------------------------------------------------------------------------------------------

@@ -241,7 +241,21 @@ export class TcpListener {
     }
     const window = Math.min(this.initialRcvWnd(), 65535);
     const offload = route?.dev?.features.txCsumOffload ?? false;
-    tcpSendRaw(stack, req.saddr, req.daddr, req.sport, req.dport, seq, seqAdd(req.irs, 1), flags, window, o, offload);
+    const tail = route?.dev?.neededTailroom ?? 0;
+    tcpSendRaw(
+      stack,
+      req.saddr,
+      req.daddr,
+      req.sport,
+      req.dport,
+      seq,
+      seqAdd(req.irs, 1),
+      flags,
+      window,
+      o,
+      offload,
+      tail,
+    );
   }
 
   private advMss(mtu: number): number {
@@ -326,6 +340,7 @@ export class TcpListener {
     sk.dport = req.dport;
     sk.csumOffload = route?.dev?.features.txCsumOffload ?? false;
     sk.gsoOk = stack.gsoAllowed(route?.dev);
+    sk.txTailroom = route?.dev?.neededTailroom ?? 0;
     sk.ipOpts.src = sk.saddr;
     sk.ipOpts.dst = sk.daddr;
     sk.pmtu = route?.mtu ?? 576;

@@ -190,8 +190,8 @@ export function setChecksum(skb: SkBuff, src: number, dst: number, offload: bool
 }
 
 /** An skb carrying a copy of the segment's payload (retransmissions, shared buffers). */
-function copySegSkb(seg: TxSeg, len: number): SkBuff {
-  const skb = SkBuff.alloc(len, TCP_HEADROOM);
+function copySegSkb(sk: TcpSock, seg: TxSeg, len: number): SkBuff {
+  const skb = SkBuff.alloc(len, TCP_HEADROOM, sk.txTailroom);
   if (len > 0) {
     seg.buf!.copy(skb.buf, skb.tail, seg.off, seg.off + len);
     skb.tail += len;
@@ -229,7 +229,7 @@ function tcpNewSegSkb(sk: TcpSock, seg: TxSeg): SkBuff {
       skb.destructor = slab.put;
     }
   } else {
-    skb = copySegSkb(seg, seg.len);
+    skb = copySegSkb(sk, seg, seg.len);
   }
   seg.ownHeadroom = false;
   seg.cap = 0;
@@ -424,7 +424,7 @@ export function tcpRetransmitSeg(sk: TcpSock, i: number): boolean {
     seg = tx.segs[i]!;
   }
   const now = sk.now();
-  const skb = copySegSkb(seg, seg.len);
+  const skb = copySegSkb(sk, seg, seg.len);
   if ((seg.sacked & SACKED_RETRANS) === 0) sk.retransOut++;
   if (sk.retransStamp === 0) {
     sk.retransStamp = sk.tsOk ? sk.tsNow() || 1 : 1;
@@ -481,13 +481,13 @@ export function tcpXmitRetransmitQueue(sk: TcpSock): void {
 /** A pure ACK (tcp_send_ack). */
 export function tcpSendAck(sk: TcpSock): void {
   if (sk.state === TcpState.CLOSE) return;
-  const skb = SkBuff.alloc(0, TCP_HEADROOM);
+  const skb = SkBuff.alloc(0, TCP_HEADROOM, sk.txTailroom);
   tcpTransmitSkb(sk, skb, sk.sndNxt, TCP_ACK);
 }
 
 /** An ACK with an old sequence number to elicit an ACK (zero-window and keepalive probes; tcp_xmit_probe_skb). */
 export function tcpSendProbe(sk: TcpSock): void {
-  const skb = SkBuff.alloc(0, TCP_HEADROOM);
+  const skb = SkBuff.alloc(0, TCP_HEADROOM, sk.txTailroom);
   tcpTransmitSkb(sk, skb, (sk.sndUna - 1) >>> 0, TCP_ACK);
 }
 
@@ -523,13 +523,13 @@ export function tcpConnectSend(sk: TcpSock): void {
 
 /** SYN-ACK of a simultaneous open: our ISN again, now acknowledging the peer's SYN. */
 export function tcpSendSynAck(sk: TcpSock): void {
-  const skb = SkBuff.alloc(0, TCP_HEADROOM);
+  const skb = SkBuff.alloc(0, TCP_HEADROOM, sk.txTailroom);
   tcpTransmitSkb(sk, skb, sk.iss, TCP_SYN | TCP_ACK);
 }
 
 /** RST for a connection we abort (tcp_send_active_reset). */
 export function tcpSendActiveReset(sk: TcpSock): void {
-  const skb = SkBuff.alloc(0, TCP_HEADROOM);
+  const skb = SkBuff.alloc(0, TCP_HEADROOM, sk.txTailroom);
   tcpTransmitSkb(sk, skb, sk.sndNxt, TCP_RST | TCP_ACK);
 }
 
@@ -626,10 +626,11 @@ export function tcpSendRaw(
   window: number,
   o: TcpOptionsOut | null,
   csumOffload: boolean,
+  tailroom = 0,
 ): void {
   const optLen = o === null ? 0 : tcpOptionsSize(o);
   const hlen = TCP_HLEN + optLen;
-  const skb = SkBuff.alloc(0, TCP_HEADROOM);
+  const skb = SkBuff.alloc(0, TCP_HEADROOM, tailroom);
   const off = skb.push(hlen);
   writeTcpHeader(skb.buf, off, sport, dport, seq >>> 0, ack >>> 0, hlen, flags, window);
   if (o !== null && optLen > 0) writeTcpOptions(skb.buf, off + TCP_HLEN, o);

@@ -255,6 +255,8 @@ export class TcpSock implements CcSock {
   csumOffload = false;
   /** Runs of segments may leave as one GSO super-packet (sk_can_gso: the output path and the device allow it). */
   gsoOk = false;
+  /** Bytes left free behind every segment for the route's device (its neededTailroom: a MIC for software CCMP). */
+  txTailroom = 0;
   /** IP output options of this connection (reused for every segment). */
   ipOpts: Ipv4TxOptions = { src: 0, dst: 0, protocol: 6, df: true };
 
@@ -503,7 +505,7 @@ export class TcpSock implements CcSock {
     while (n > 0) {
       const k = Math.min(goal, n);
       const seg = new TxSeg();
-      allocSegBuffer(seg, TCP_HEADROOM + goal);
+      allocSegBuffer(seg, TCP_HEADROOM + goal + this.txTailroom);
       seg.off = TCP_HEADROOM;
       copyInto(data, off, k, seg.buf!, TCP_HEADROOM);
       seg.len = k;

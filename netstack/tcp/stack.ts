@@ -155,6 +155,7 @@ export class TcpStack implements InetProtocol {
     sk.ipOpts.dst = opts.addr;
     sk.csumOffload = route.dev?.features.txCsumOffload ?? false;
     sk.gsoOk = this.gsoAllowed(route.dev);
+    sk.txTailroom = route.dev?.neededTailroom ?? 0;
     sk.pmtu = route.mtu;
     sk.advMss = Math.min(route.mtu - 40, sk.userMss || 65535);
     sk.mssClamp = sk.advMss;
@@ -398,11 +399,12 @@ export class TcpStack implements InetProtocol {
   sendResetFor(th: TcpHeader, localAddr: number, remoteAddr: number, payloadLen: number): void {
     const route = this.env.route(remoteAddr, localAddr);
     const offload = route?.dev?.features.txCsumOffload ?? false;
+    const tail = route?.dev?.neededTailroom ?? 0;
     if (th.flags & TCP_ACK) {
-      tcpSendRaw(this, localAddr, remoteAddr, th.dport, th.sport, th.ack, 0, TCP_RST, 0, null, offload);
+      tcpSendRaw(this, localAddr, remoteAddr, th.dport, th.sport, th.ack, 0, TCP_RST, 0, null, offload, tail);
     } else {
       const ack = seqAdd(th.seq, payloadLen + (th.flags & TCP_SYN ? 1 : 0) + (th.flags & TCP_FIN ? 1 : 0));
-      tcpSendRaw(this, localAddr, remoteAddr, th.dport, th.sport, 0, ack, TCP_RST | TCP_ACK, 0, null, offload);
+      tcpSendRaw(this, localAddr, remoteAddr, th.dport, th.sport, 0, ack, TCP_RST | TCP_ACK, 0, null, offload, tail);
     }
   }
 

@@ -267,7 +267,8 @@ export class UdpSocket {
     }
     if (rt.type === RouteType.BROADCAST && !this.broadcast) return -EACCES;
     const ulen = UDP_HLEN + len;
-    const skb = SkBuff.alloc(ulen, SKB_DEFAULT_HEADROOM);
+    // Room behind the datagram for what the device appends (a software CCMP MIC), so it is never copied for it.
+    const skb = SkBuff.alloc(ulen, SKB_DEFAULT_HEADROOM, rt.dev.neededTailroom);
     const truesize = skb.buf.length;
     if (this.wmem + truesize > this.sndbuf && this.wmem > 0) {
       this.writableWanted = true;

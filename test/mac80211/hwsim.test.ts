@@ -95,6 +95,8 @@ describe('mac80211 on hwsim with a netstack on each side', () => {
     // ARP request from the station (to the AP, unicast on air) and the AP's replies: all encrypted.
     expect(sta.local.txStats.swEncrypted).toBeGreaterThanOrEqual(11);
     expect(ap.local.txStats.swEncrypted).toBeGreaterThanOrEqual(11);
+    // Echo requests, replies and ARP left room for the MIC: no frame was copied for it.
+    expect(sta.local.txStats.resized + ap.local.txStats.resized).toBe(0);
   });
 
   it('lost ACKs: retransmissions are dropped as duplicates, never delivered twice', async () => {
@@ -106,5 +108,45 @@ describe('mac80211 on hwsim with a netstack on each side', () => {
     const dups = ap.local.rxStats.drop.duplicate + sta.local.rxStats.drop.duplicate;
     expect(dups).toBeGreaterThan(0);
     expect(ap.local.rxStats.drop['ccmp-replay'] + sta.local.rxStats.drop['ccmp-replay']).toBe(0);
+  });
+  it('UDP and TCP over software CCMP: the stack leaves tailroom for the MIC, so no frame is copied to make room', async () => {
+    const { clock, ap, sta } = await world(3);
+    const rx = ap.stack.udpSocket();
+    rx.bind(0, 9);
+    let udp = 0;
+    rx.onReadable = () => {
+      for (let d = rx.recv(); d !== null; d = rx.recv()) udp++;
+    };
+    const tx = sta.stack.udpSocket();
+    for (let i = 0; i < 20; i++) tx.sendTo(Buffer.alloc(1000 + i, i), 0x0a000001, 9);
+    const l = ap.stack.tcp.listen({ port: 80 });
+    let tcp = 0;
+    l.owner = {
+      onAcceptReady() {
+        const s = l.accept()!;
+        s.owner = {
+          onReadable() {
+            for (let b = s.recv(); b !== null; b = s.recv()) tcp += b.length;
+          },
+        };
+      },
+    };
+    const c = sta.stack.tcp.connect({ addr: 0x0a000001, port: 80 });
+    const data = Buffer.alloc(200_000, 7);
+    let sent = 0;
+    const pump = () => {
+      while (sent < data.length) {
+        const n = c.send(data, sent);
+        if (n === 0) return;
+        sent += n;
+      }
+    };
+    c.owner = { onConnected: pump, onWritable: pump };
+    clock.runFor(5000);
+    expect(udp).toBe(20);
+    expect(tcp).toBe(200_000);
+    expect(sta.local.txStats.swEncrypted).toBeGreaterThan(150);
+    expect(sta.local.txStats.resized).toBe(0);
+    expect(ap.local.txStats.resized).toBe(0);
   });
 });
