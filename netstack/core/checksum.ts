@@ -7,11 +7,46 @@
  * the last starts at an even offset of the logical message.
  */
 
-/** Unfolded sum of bytes buf[off, off+len) as big-endian 16-bit words, plus `initial`. */
+/** Below this many bytes the byte loop wins (no view to find, no alignment to work out). */
+const WORD_SUM_MIN = 64;
+
+/**
+ * Unfolded sum of bytes buf[off, off+len) as big-endian 16-bit words, plus `initial`. The value may differ from
+ * the plain sum of the words but is congruent to it modulo 0xffff and zero only when it is: it folds (csumFold) to
+ * the same checksum.
+ *
+ * Packet-sized ranges are summed as aligned little-endian 32-bit words through a Uint32Array over the buffer's
+ * memory (four bytes per load, about three times faster than byte pairs): 2^16 ≡ 1 modulo 0xffff, so a 32-bit
+ * word adds the same as its two 16-bit halves, and reading them little-endian swaps the bytes of each half, which
+ * multiplies the sum by 256 (RFC 1071 §2(B), byte order independence); the sum is swapped back unless the words
+ * start at an odd offset of the range, where the two swaps cancel.
+ */
 export function csumPartial(buf: Uint8Array, off: number, len: number, initial = 0): number {
-  let sum = initial;
-  let i = off;
-  const end = off + len;
+  if (len < WORD_SUM_MIN) return csumBytes(buf, off, off + len, initial);
+  const abs = buf.byteOffset + off;
+  const head = (4 - (abs & 3)) & 3;
+  const words = (len - head) >> 2;
+  const sum = csumBytes(buf, off, off + head, initial);
+  const w = u32View(buf.buffer);
+  let i = (abs + head) >> 2;
+  const end = i + words;
+  const end8 = end - 7;
+  let ws = 0;
+  for (; i < end8; i += 8) {
+    ws += w[i]! + w[i + 1]! + w[i + 2]! + w[i + 3]! + w[i + 4]! + w[i + 5]! + w[i + 6]! + w[i + 7]!;
+  }
+  for (; i < end; i++) ws += w[i]!;
+  // Fold the (up to ~2^48) word sum to 16 bits, swapped back to big-endian pairs when they started at an even offset.
+  ws = (ws % 0x10000) + Math.floor(ws / 0x10000);
+  ws = (ws & 0xffff) + (ws >>> 16);
+  ws = (ws & 0xffff) + (ws >>> 16);
+  if ((head & 1) === 0) ws = ((ws & 0xff) << 8) | (ws >>> 8);
+  const tail = off + head + (words << 2);
+  return sum + ws + csumTail(buf, tail, off + len, (tail - off) & 1);
+}
+
+/** Byte-pair sum of buf[i, end), i at an even offset of the range. */
+function csumBytes(buf: Uint8Array, i: number, end: number, sum: number): number {
   const end8 = end - 7;
   // 4 words per iteration; V8 keeps these small-integer adds in registers.
   for (; i < end8; i += 8) {
@@ -24,6 +59,24 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, initial =
   for (; i < end - 1; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
   if (i < end) sum += buf[i]! << 8;
   return sum;
+}
+
+/** Sum of the last 0..3 bytes buf[i, end); `odd`: buf[i] is the low byte of its pair. */
+function csumTail(buf: Uint8Array, i: number, end: number, odd: number): number {
+  let s = 0;
+  for (let k = odd; i < end; i++, k ^= 1) s += k ? buf[i]! : buf[i]! << 8;
+  return s;
+}
+
+// One cached Uint32Array over the last buffer memory summed: packets mostly come from the same slab in a row.
+let lastAb: ArrayBufferLike | null = null;
+let lastU32 = new Uint32Array(0);
+function u32View(ab: ArrayBufferLike): Uint32Array {
+  if (ab !== lastAb) {
+    lastU32 = new Uint32Array(ab, 0, ab.byteLength >> 2);
+    lastAb = ab;
+  }
+  return lastU32;
 }
 
 /** Fold an unfolded sum to 16 bits (without complementing). */
