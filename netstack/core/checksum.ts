@@ -70,7 +70,7 @@ function csumTail(buf: Uint8Array, i: number, end: number, odd: number): number 
 
 // One cached Uint32Array over the last buffer memory summed: packets mostly come from the same slab in a row.
 let lastAb: ArrayBufferLike | null = null;
-let lastU32 = new Uint32Array(0);
+let lastU32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 function u32View(ab: ArrayBufferLike): Uint32Array {
   if (ab !== lastAb) {
     lastU32 = new Uint32Array(ab, 0, ab.byteLength >> 2);

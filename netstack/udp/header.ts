@@ -36,7 +36,8 @@ export function decodeUdp(buf: Uint8Array, off = 0, len = buf.length - off): Udp
 /** The checksum to store for the datagram at buf[off, off+len) (its checksum field read as zero). */
 export function udpChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): number {
   const field = (buf[off + 6]! << 8) | buf[off + 7]!;
-  const sum = pseudoHeaderSum(src, dst, IPPROTO_UDP, len) + csumPartial(buf, off, len) - field;
+  // Taking the field out in one's-complement arithmetic: adding its complement (never a negative sum).
+  const sum = pseudoHeaderSum(src, dst, IPPROTO_UDP, len) + csumPartial(buf, off, len) + (~field & 0xffff);
   // 0 is reserved for "no checksum": a computed 0 is sent as 0xffff (RFC 768).
   return csumFinish(sum) || 0xffff;
 }

@@ -12,7 +12,7 @@ import {
   ENETUNREACH,
 } from '../inet/errno.ts';
 import { HOST_IP, PEER_IP, ip, ipFrame, testHost } from '../testing/host.ts';
-import { decodeUdp, encodeUdp, udpChecksumOk } from './header.ts';
+import { decodeUdp, encodeUdp, udpChecksum, udpChecksumOk } from './header.ts';
 import type { UdpRecvInfo } from './socket.ts';
 
 const dgram = (
@@ -54,6 +54,23 @@ describe('UDP codec', () => {
           expect(udpChecksumOk(b, 0, b.length, src, dst)).toBe(true);
           b[b.length - 1] = 1 ^ (b[b.length - 1] ?? 0);
           if (payload.length > 0) expect(udpChecksumOk(b, 0, b.length, src, dst)).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it('udpChecksum reads the field as zero whatever it holds (packet-sized payloads, any addresses)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 56, maxLength: 1500 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (payload, field, src, dst) => {
+          const b = encodeUdp({ srcPort: 1, dstPort: 2, payload }, src, dst);
+          const stored = b.readUInt16BE(6);
+          b.writeUInt16BE(field, 6);
+          expect(udpChecksum(b, 0, b.length, src, dst)).toBe(stored);
         },
       ),
     );

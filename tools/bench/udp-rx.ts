@@ -23,7 +23,7 @@ import { SkBuff } from '../../netstack/core/skb.ts';
 import { parseIpv4 } from '../../netstack/inet/addr.ts';
 import { encodeEthHeader, ETH_P_IP } from '../../netstack/ethernet/header.ts';
 import { buildIpv4Packet } from '../../netstack/ipv4/header.ts';
-import { createPair } from '../../netstack/link/pair.ts';
+import { createPair, type PairDevice } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import { encodeUdp } from '../../netstack/udp/header.ts';
 import { type Benchmark, type BenchResult, type Figure, measureAllocations, median } from './framework.ts';
@@ -31,6 +31,7 @@ import { type Benchmark, type BenchResult, type Figure, measureAllocations, medi
 const BATCH = 256;
 
 interface Rig {
+  dev?: PairDevice;
   pump(n: number): void;
   received(): number;
   drops(): number;
@@ -76,6 +77,7 @@ export function rig(payload: number, csumOffload: boolean): Rig {
   };
   skb.destructor = reuse;
   return {
+    dev: b,
     pump(n: number) {
       for (let sent = 0; sent < n; ) {
         const burst = Math.min(BATCH, n - sent);
