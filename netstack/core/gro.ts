@@ -60,7 +60,7 @@ export interface PacketOffload {
 
 /** Counters of the GRO layer of one NAPI context. */
 export interface GroStats {
-  /** Frames that went through GRO (napi_gro_receive calls). */
+  /** Frames offered to a protocol's GRO (napi_gro_receive calls with an offload for their EtherType). */
   received: number;
   /** Frames merged into a held packet. */
   merged: number;

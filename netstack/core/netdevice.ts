@@ -323,19 +323,17 @@ export class Napi {
     const dev = this.dev;
     const core = dev.core!;
     dev.softnet.processed++;
-    if (dev.features.gro === false || dev.linkType !== LinkType.ETHERNET) {
-      core.netifReceiveSkb(skb, dev);
-      return;
-    }
     core.countRx(skb, dev);
-    let gro = this.gro;
-    if (gro === null) gro = this.gro = new GroList(this);
-    gro.stats.received++;
-    if (skb.headLen >= 14) {
+    if (dev.features.gro !== false && dev.linkType === LinkType.ETHERNET && skb.tail - skb.data >= 14) {
       const b = skb.buf;
       const d = skb.data;
       const off = core.offload((b[d + 12]! << 8) | b[d + 13]!);
-      if (off?.groReceive(gro, skb, d + 14)) return;
+      if (off !== undefined) {
+        let gro = this.gro;
+        if (gro === null) gro = this.gro = new GroList(this);
+        gro.stats.received++;
+        if (off.groReceive(gro, skb, d + 14)) return;
+      }
     }
     core.receiveSkbCore(skb, dev);
   }
