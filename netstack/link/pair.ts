@@ -147,6 +147,11 @@ export class PairDevice extends NetDevice {
   private readonly timer: Timer;
   private readonly recycle = (skb: SkBuff): void => this.recycleRx(skb);
   private slab: Buffer = EMPTY_SLAB;
+  // DataViews over the memory of the last source and destination buffers of a short copy (rxBuffer).
+  private srcAb: ArrayBufferLike | null = null;
+  private srcDv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private dstAb: ArrayBufferLike | null = null;
+  private dstDv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private slabUsed = 0;
 
   constructor(
@@ -246,10 +251,17 @@ export class PairDevice extends NetDevice {
       this.rxPoolAllocs++;
       skb = this.freshRxBuffer(len);
     }
-    // Full-sized frames go to the native copy: asking a fresh buffer for its DataView would allocate one per frame
-    // (receive buffers handed to sockets zero-copy are never recycled, so most frames land in fresh ones).
+    // Full-sized frames go to the native copy. Short ones move as words through DataViews over the whole memory
+    // of each side, cached per ArrayBuffer (frames come from the same pool or slab in a row): an skb's own
+    // DataView would be one allocation per fresh buffer.
     if (len > SMALL_FRAME) src.buf.copy(skb.buf, RX_HEADROOM, src.data, src.data + len);
-    else copyBytes(src.buf, src.dv, src.data, skb.buf, skb.dv, RX_HEADROOM, len);
+    else {
+      const sb = src.buf;
+      const db = skb.buf;
+      if (sb.buffer !== this.srcAb) this.srcDv = new DataView((this.srcAb = sb.buffer));
+      if (db.buffer !== this.dstAb) this.dstDv = new DataView((this.dstAb = db.buffer));
+      copyBytes(sb, this.srcDv, src.data, db, this.dstDv, RX_HEADROOM, len, sb.byteOffset, db.byteOffset);
+    }
     skb.data = RX_HEADROOM;
     skb.tail = RX_HEADROOM + len;
     skb.destructor = this.recycle;
