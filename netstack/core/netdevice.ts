@@ -13,7 +13,9 @@
  * the driver's `complete` callback re-arms its interrupt (submits reads). Devices without their own NAPI (the
  * in-memory link, TAP) use netifRx(), which queues into a per-device backlog served by a built-in NAPI context.
  *
- * netifReceiveSkb: taps first (ptype_all), then dispatch by EtherType (ptype_base).
+ * netifReceiveSkb: taps first (ptype_all), then dispatch by EtherType (ptype_base). Drivers that call
+ * napi.groReceive() instead of receive() let GRO merge the segments of a flow first; devQueueXmit cuts GSO
+ * super-packets for devices without TSO (gro.ts).
  */
 import type { Clock } from './clock.ts';
 import { Fifo } from './fifo.ts';
