@@ -30,10 +30,9 @@ const SMALL_COPY = 256;
 
 /**
  * Copy n bytes from src[so..] to dst[doff..], given DataViews over the same bytes as src and dst (offsets are
- * relative to the arrays; a view that starts elsewhere, e.g. over the array's whole ArrayBuffer, is given with
- * the array's offset in it as sdvOff / ddvOff). Allocation-free: short copies move 32-bit words through the
- * DataViews (Node 20's Buffer#copy and TypedArray#set with a subarray allocate a view per call, which costs more
- * than the copy for the packet sizes of a receive path); long ones use the native copy.
+ * relative to the arrays). Allocation-free: short copies move 32-bit words through the DataViews (Node 20's
+ * Buffer#copy and TypedArray#set with a subarray allocate a view per call, which costs more than the copy for the
+ * packet sizes of a receive path); long ones use the native copy.
  */
 export function copyBytes(
   src: Uint8Array,
@@ -43,16 +42,12 @@ export function copyBytes(
   ddv: DataView,
   doff: number,
   n: number,
-  sdvOff = 0,
-  ddvOff = 0,
 ): void {
   if (n > SMALL_COPY) {
     dst.set(src.subarray(so, so + n), doff);
     return;
   }
   let i = 0;
-  const s = so + sdvOff;
-  const d = doff + ddvOff;
-  for (; i + 4 <= n; i += 4) ddv.setInt32(d + i, sdv.getInt32(s + i));
+  for (; i + 4 <= n; i += 4) ddv.setInt32(doff + i, sdv.getInt32(so + i));
   for (; i < n; i++) dst[doff + i] = src[so + i]!;
 }

@@ -24,7 +24,6 @@ import { Prng } from '../core/prng.ts';
 import { ChecksumState, PacketType, SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { localMac } from '../inet/addr.ts';
-import { copyBytes } from '../inet/bytes.ts';
 import { skbChecksumHelp } from '../inet/offload.ts';
 import { ethSkbPad } from '../ethernet/ethernet.ts';
 import { ETH_HLEN } from '../ethernet/header.ts';
@@ -260,7 +259,13 @@ export class PairDevice extends NetDevice {
       const db = skb.buf;
       if (sb.buffer !== this.srcAb) this.srcDv = new DataView((this.srcAb = sb.buffer));
       if (db.buffer !== this.dstAb) this.dstDv = new DataView((this.dstAb = db.buffer));
-      copyBytes(sb, this.srcDv, src.data, db, this.dstDv, RX_HEADROOM, len, sb.byteOffset, db.byteOffset);
+      const sdv = this.srcDv;
+      const ddv = this.dstDv;
+      const so = sb.byteOffset + src.data;
+      const d = db.byteOffset + RX_HEADROOM;
+      let i = 0;
+      for (; i + 4 <= len; i += 4) ddv.setInt32(d + i, sdv.getInt32(so + i));
+      for (; i < len; i++) db[RX_HEADROOM + i] = sb[src.data + i]!;
     }
     skb.data = RX_HEADROOM;
     skb.tail = RX_HEADROOM + len;
