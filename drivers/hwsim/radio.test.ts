@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Ac,
@@ -388,5 +389,39 @@ describe('HwsimRadio: scanning', () => {
       clock.runFor(110);
     }
     expect(beaconsFrom(st.hw.rxs, mac(1)).map((x) => x.status.channel)).toEqual([48]);
+  });
+});
+
+describe('HwsimRadio: property', () => {
+  it('random bytes from the air and random TX never throw; every received frame is delivered or counted', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 400 }), fc.boolean(), fc.boolean()), { maxLength: 40 }),
+        fc.nat(),
+        async (frames, seed) => {
+          const { clock, medium } = world({ seed });
+          const r = await radio(medium, 1, { chandef: ch36 });
+          const mon = await radio(medium, 3, { chandef: ch36, type: 'monitor' });
+          const raw = medium.attach(mac(2), { chandef: ch36 });
+          medium.faults.add({ kind: 'corrupt', probability: 0.2 });
+          for (const [f, toUs, fromRadio] of frames) {
+            const g = Uint8Array.from(f);
+            if (toUs && g.length >= 10) g.set(mac(1), 4);
+            if (fromRadio) r.r.tx(SkBuff.fromBytes(g), info(r.vif, { sta: sta(mac(2)) }));
+            else raw.transmit(g, { rate: { mode: 'ofdm', rate: 60, nss: 1, bw: 20, sgi: false } });
+          }
+          clock.runUntilIdle();
+          const c = r.r.counters;
+          // Station: each frame heard is delivered, filtered, or dropped for its FCS.
+          expect(c.rxDelivered + c.rxFiltered + c.rxFcsErrors).toBe(r.r.port.counters.rxFrames);
+          // Monitor: every frame heard comes up, bad FCS included.
+          expect(mon.r.counters.rxDelivered).toBe(mon.r.port.counters.rxFrames);
+          expect(mon.hw.rxs.filter((x) => x.status.fcsFailed)).toHaveLength(mon.r.counters.rxFcsErrors);
+          expect(r.hw.statuses.length).toBe(c.txStatusReported);
+          expect(c.txAcked + c.txFailed + c.txInvalid).toBe(frames.filter(([, , fr]) => fr).length);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
