@@ -210,6 +210,12 @@ export class BssTable {
     return n;
   }
 
+  /** Forget every entry of `bssid` (any frequency). */
+  remove(bssid: Uint8Array): void {
+    const s = macToString(bssid);
+    for (const [k, e] of this.entries) if (e.bssidStr === s) this.entries.delete(k);
+  }
+
   /** Forget everything (a flush). */
   clear(): void {
     this.entries.clear();

@@ -367,7 +367,8 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
     if (net === null || this.cur !== null) return;
     const epoch = ++this.epoch;
     const fresh = candidates(net, this.bss.list(this.clock.now(), SCAN_RESULTS_VALID_MS));
-    let found = this.failures === 0 ? fresh : [];
+    // Fresh results serve the first try after connect() or after a disconnection; later tries scan again.
+    let found = this.failures <= 1 ? fresh : [];
     if (found.length === 0) {
       if (this.scanner.isRunning) {
         this.retryTimer.mod(100);
@@ -823,6 +824,8 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
   private onConnectionLost(): void {
     if (this.cur === null) return;
     this.counters.connectionLosses++;
+    // The BSS is gone: only a new scan may bring it back (cfg80211_unlink_bss).
+    this.bss.remove(this.cur.bss.bssid);
     this.disconnectNow(ReasonCode.DISASSOC_DUE_TO_INACTIVITY, true, true);
   }
 

@@ -20,6 +20,8 @@ import type { LinkSettings } from '../../drivers/hwsim/types.ts';
 import type { Clock } from '../../netstack/core/clock.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { Prng } from '../../netstack/core/prng.ts';
+import { attachPcap } from '../../netstack/pcap/capture.ts';
+import type { PcapngWriter } from '../../netstack/pcap/pcapng-writer.ts';
 import { formatIpv4, parseCidr } from '../../netstack/inet/addr.ts';
 import { Stack } from '../../netstack/stack.ts';
 import { macToString } from '../addr.ts';
@@ -104,6 +106,7 @@ export class World {
   readonly aps: ApNode[] = [];
   readonly stations: StationNode[] = [];
   readonly monitors: RadiotapMonitor[] = [];
+  private ethWriter: PcapngWriter | null = null;
 
   constructor(readonly opts: WorldOptions = {}) {
     this.clock = opts.clock ?? new VirtualClock();
@@ -197,6 +200,7 @@ export class World {
       },
     };
     this.stations.push(node);
+    if (this.ethWriter !== null) attachPcap(base.stack, this.ethWriter, { devices: [base.dev], prefix: name });
     return node;
   }
 
@@ -205,6 +209,18 @@ export class World {
     const m = new RadiotapMonitor(this.medium, writer, opts);
     this.monitors.push(m);
     return m;
+  }
+
+  /**
+   * One pcapng of the world: the monitor's radiotap view of the air, and each station's Ethernet view (what its
+   * stack sends and receives on wlan0), every view its own interface. Stations added later are included.
+   */
+  capture(writer: PcapngWriter, opts: { ethernet?: boolean } = {}): void {
+    this.monitor(writer);
+    if (opts.ethernet ?? true) {
+      this.ethWriter = writer;
+      for (const s of this.stations) attachPcap(s.stack, writer, { devices: [s.dev], prefix: s.name });
+    }
   }
 
   /** Let `ms` of (virtual) time pass. */
