@@ -16,6 +16,7 @@
  * netifReceiveSkb: taps first (ptype_all), then dispatch by EtherType (ptype_base).
  */
 import type { Clock } from './clock.ts';
+import { Fifo } from './fifo.ts';
 import { PacketType, type SkBuff } from './skb.ts';
 
 export const ETH_ALEN = 6;
@@ -111,9 +112,8 @@ export abstract class NetDevice {
   /** Set by NetCore.register(). */
   core: NetCore | null = null;
 
-  // pfifo qdisc as a ring-less deque (head index + array; compacted when drained)
-  private q: SkBuff[] = [];
-  private qHead = 0;
+  // pfifo qdisc (a ring buffer: no allocation when it fills and drains per packet)
+  private readonly q = new Fifo<SkBuff>(64);
   private queueStopped = false;
   private running = false;
   private txSpaceWaiters: Array<() => void> = [];
@@ -121,8 +121,7 @@ export abstract class NetDevice {
   qdiscDrops = 0;
 
   /** Backlog for netifRx() (Linux's per-CPU input_pkt_queue, here per device). */
-  private backlog: SkBuff[] = [];
-  private backlogHead = 0;
+  private readonly backlog = new Fifo<SkBuff>(64);
   maxBacklog = 1000;
   private backlogNapi: Napi | null = null;
 
@@ -150,16 +149,14 @@ export abstract class NetDevice {
     if (!this.up) return;
     this.up = false;
     this.ndoStop();
-    for (let i = this.qHead; i < this.q.length; i++) {
-      this.q[i]!.drop();
+    this.q.drain((skb) => {
+      skb.drop();
       this.stats.txDropped++;
-    }
-    this.q = [];
-    this.qHead = 0;
+    });
   }
 
   get txQueueLength(): number {
-    return this.q.length - this.qHead;
+    return this.q.length;
   }
 
   get txQueueFull(): boolean {
@@ -209,8 +206,8 @@ export abstract class NetDevice {
     if (this.running) return; // re-entry from a driver that completes synchronously
     this.running = true;
     try {
-      while (!this.queueStopped && this.qHead < this.q.length) {
-        const skb = this.q[this.qHead]!;
+      while (!this.queueStopped && this.q.length > 0) {
+        const skb = this.q.peek()!;
         const len = skb.len;
         this.core?.tapXmit(skb, this);
         const rc = this.ndoStartXmit(skb);
@@ -218,16 +215,9 @@ export abstract class NetDevice {
           this.queueStopped = true;
           break;
         }
-        this.q[this.qHead++] = undefined as unknown as SkBuff;
+        this.q.shift();
         this.stats.txPackets++;
         this.stats.txBytes += len;
-      }
-      if (this.qHead === this.q.length) {
-        this.q.length = 0;
-        this.qHead = 0;
-      } else if (this.qHead > 1024 && this.qHead * 2 > this.q.length) {
-        this.q = this.q.slice(this.qHead);
-        this.qHead = 0;
       }
     } finally {
       this.running = false;
@@ -249,7 +239,7 @@ export abstract class NetDevice {
       skb.drop();
       return;
     }
-    if (this.backlog.length - this.backlogHead >= this.maxBacklog) {
+    if (this.backlog.length >= this.maxBacklog) {
       this.softnet.dropped++;
       this.stats.rxDropped++;
       skb.drop();
@@ -264,15 +254,9 @@ export abstract class NetDevice {
 
   private processBacklog(napi: Napi, budget: number): number {
     let n = 0;
-    while (n < budget && this.backlogHead < this.backlog.length) {
-      const skb = this.backlog[this.backlogHead]!;
-      this.backlog[this.backlogHead++] = undefined as unknown as SkBuff;
-      napi.receive(skb);
+    while (n < budget && this.backlog.length > 0) {
+      napi.receive(this.backlog.shift()!);
       n++;
-    }
-    if (this.backlogHead === this.backlog.length) {
-      this.backlog.length = 0;
-      this.backlogHead = 0;
     }
     return n;
   }

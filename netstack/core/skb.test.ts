@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SkBuff } from './skb.ts';
-import { csumVerify, inetChecksum } from './checksum.ts';
+import { csumFold, csumPartial, csumPartialDv, csumVerify, inetChecksum } from './checksum.ts';
 import { Prng } from './prng.ts';
 
 describe('SkBuff', () => {
@@ -63,5 +63,30 @@ describe('Prng', () => {
     expect(new Prng(7).bytes(16)).toEqual(new Prng(7).bytes(16));
     expect(new Prng(7).bytes(16)).not.toEqual(new Prng(8).bytes(16));
     expect(new Prng(7).fork('loss').nextU32()).not.toBe(new Prng(7).fork('delay').nextU32());
+  });
+});
+
+describe('SkBuff.dv', () => {
+  it('follows skb.buf, even to another buffer carved from the same pooled slab', () => {
+    const a = Buffer.allocUnsafe(64).fill(1);
+    const b = Buffer.allocUnsafe(64).fill(2);
+    const skb = SkBuff.wrap(a);
+    expect(skb.dv.getUint8(0)).toBe(1);
+    skb.buf = b;
+    expect(skb.dv.getUint8(0)).toBe(2);
+    expect(skb.dv.byteLength).toBe(64);
+  });
+});
+
+describe('csumPartialDv', () => {
+  it('folds to the same checksum as csumPartial for every offset and length', () => {
+    const rng = new Prng(7);
+    const b = Buffer.from(rng.bytes(3000));
+    const dv = new DataView(b.buffer, b.byteOffset, b.length);
+    for (let off = 0; off < 9; off++) {
+      for (const len of [0, 1, 2, 3, 4, 5, 15, 16, 17, 20, 64, 72, 1480, 2990]) {
+        expect(csumFold(csumPartialDv(dv, off, len, 17))).toBe(csumFold(csumPartial(b, off, len, 17)));
+      }
+    }
   });
 });

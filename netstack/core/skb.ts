@@ -58,6 +58,8 @@ export class SkBuff {
   /** Offset one past the last packet byte. */
   tail: number;
   private _dv: DataView | null = null;
+  /** The buffer _dv was made for (compared by identity: cheaper than reading .buffer, and right for pooled slabs). */
+  private _dvBuf: Buffer | null = null;
 
   macHeader = -1;
   networkHeader = -1;
@@ -124,9 +126,10 @@ export class SkBuff {
   /** DataView over the whole backing buffer (absolute offsets), created once per buffer. */
   get dv(): DataView {
     let dv = this._dv;
-    if (dv === null || dv.buffer !== this.buf.buffer) {
+    if (dv === null || this._dvBuf !== this.buf) {
       dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
       this._dv = dv;
+      this._dvBuf = this.buf;
     }
     return dv;
   }

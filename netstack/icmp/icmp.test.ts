@@ -54,6 +54,16 @@ describe('icmp_rcv', () => {
     expect(s.IcmpMsg).toEqual({ InType8: 1, OutType0: 1 });
   });
 
+  it('answers a priority-tagged (VLAN 0) request untagged', () => {
+    const h = testHost();
+    const untagged = ipFrame({ protocol: 1 }, echo(9, 9));
+    const tagged = Buffer.concat([untagged.subarray(0, 12), Buffer.from('8100a000', 'hex'), untagged.subarray(12)]);
+    h.rx(tagged);
+    const [r] = h.sent();
+    expect(r!.eth.tags).toEqual([]);
+    expect(r!.icmp).toMatchObject({ type: 0, rest: echoRest(9, 9) });
+  });
+
   it('drops and counts bad checksums, short messages and unknown types', () => {
     const h = testHost();
     const bad = echo(1, 1);

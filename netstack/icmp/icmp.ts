@@ -10,7 +10,7 @@
  * (icmp_echo_ignore_broadcasts = 1).
  */
 import type { Clock } from '../core/clock.ts';
-import { csumFinish, csumPartial, csumReplace16, csumVerify } from '../core/checksum.ts';
+import { csumFinish, csumFold, csumPartial, csumPartialDv, csumReplace16 } from '../core/checksum.ts';
 import { ChecksumState, PacketType, SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { formatIpv4, isLoopback, isMulticast, isZeronet } from '../inet/addr.ts';
@@ -147,7 +147,7 @@ export class Icmp implements InetProtocol, IcmpSender {
     const len = skb.len;
     const b = skb.buf;
     const d = skb.data;
-    if (skb.ipSummed === ChecksumState.NONE && !csumVerify(b, d, len)) {
+    if (skb.ipSummed === ChecksumState.NONE && csumFold(csumPartialDv(skb.dv, d, len)) !== 0xffff) {
       mib.InCsumErrors++;
       this.error(skb);
       return;

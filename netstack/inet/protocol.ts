@@ -10,7 +10,10 @@ export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
-/** What ip_local_deliver knows about a datagram when it hands the payload to a transport protocol. */
+/**
+ * What ip_local_deliver knows about a datagram when it hands the payload to a transport protocol. Borrowed: IPv4
+ * reuses one object for every datagram, so a protocol copies the fields it keeps beyond rcv().
+ */
 export interface Ipv4RxMeta {
   src: number;
   dst: number;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { inetChecksum } from '../core/checksum.ts';
 import { ETH_P_IP } from '../ethernet/header.ts';
 import { EMSGSIZE, ENETUNREACH } from '../inet/errno.ts';
-import { HOST_IP, PEER_IP, PEER_MAC, ethFrame, ip, ipFrame, testHost } from '../testing/host.ts';
+import { RecordingDevice } from '../link/recording.ts';
+import { HOST_IP, PEER_IP, PEER_MAC, decodeFrame, ethFrame, ip, ipFrame, testHost } from '../testing/host.ts';
 import { encodeUdp } from '../udp/header.ts';
 import {
   buildIpv4Packet,
@@ -320,6 +321,31 @@ describe('routing and output', () => {
     expect(h.stack.ipv4.routeOutput(PEER_IP)!.mtu).toBe(1000);
     sk.sendTo(Buffer.alloc(1400), PEER_IP, 9);
     expect(h.sent().length).toBe(2);
+  });
+
+  it('route lookups follow device MTU changes and path MTU expiry (10 minutes)', () => {
+    const h = testHost();
+    const r = h.stack.ipv4;
+    expect(r.routeOutput(PEER_IP)!.mtu).toBe(1500);
+    h.dev.mtu = 1400;
+    expect(r.routeOutput(PEER_IP)!.mtu).toBe(1400);
+    r.pmtu.update(PEER_IP, 1000, h.clock.now());
+    expect(r.routeOutput(PEER_IP)!.mtu).toBe(1000);
+    h.clock.runFor(600_001);
+    expect(r.routeOutput(PEER_IP)!.mtu).toBe(1400);
+  });
+
+  it('a limited broadcast from a device without an address goes out from 0.0.0.0 (DHCP)', () => {
+    const h = testHost();
+    const dev2 = h.stack.addDevice(new RecordingDevice('eth1', Buffer.from('020000000011', 'hex')));
+    const sk = h.stack.udpSocket();
+    sk.broadcast = true;
+    sk.bindToDevice(dev2);
+    expect(sk.bind(0, 68)).toBe(0);
+    expect(sk.sendTo(Buffer.from('discover'), ip('255.255.255.255'), 67)).toBe(8);
+    const [f] = dev2.take().map(decodeFrame);
+    expect(f!.ip).toMatchObject({ src: 0, dst: ip('255.255.255.255') });
+    expect(h.dev.sent).toEqual([]);
   });
 
   it('sends to its own addresses through the loopback device', () => {

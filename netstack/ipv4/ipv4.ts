@@ -115,6 +115,8 @@ export class Ipv4 {
   private cSrc = -1;
   private cOif: NetDevice | null = null;
   private cGen = -1;
+  private cDevMtu = 0;
+  private cValidUntil = 0;
   private cRoute: Ipv4Route | null = null;
 
   constructor(
@@ -287,15 +289,26 @@ export class Ipv4 {
     src >>>= 0;
     const gen = this.fib.generation + this.pmtu.generation;
     const c = this.cRoute;
-    if (c !== null && this.cDst === dst && this.cSrc === src && this.cOif === oif && this.cGen === gen && c.dev.up) {
-      if (c.mtu === c.dev.mtu || this.pmtu.size === 0) return c;
+    if (
+      c !== null &&
+      this.cDst === dst &&
+      this.cSrc === src &&
+      this.cOif === oif &&
+      this.cGen === gen &&
+      c.dev.up &&
+      c.dev.mtu === this.cDevMtu &&
+      this.clock.now() < this.cValidUntil
+    ) {
+      return c;
     }
+    this.cValidUntil = Number.POSITIVE_INFINITY;
     const r = this.resolve(dst, src, oif);
     this.cRoute = r;
     this.cDst = dst;
     this.cSrc = src;
     this.cOif = oif;
-    this.cGen = gen;
+    this.cGen = this.fib.generation + this.pmtu.generation;
+    this.cDevMtu = r?.dev.mtu ?? 0;
     return r;
   }
 
@@ -312,7 +325,9 @@ export class Ipv4 {
       if (dev === null) dev = this.fib.lookup(dst)?.dev ?? null;
       if (dev === null || !dev.up) return null;
       const type = dst === INADDR_BROADCAST ? RouteType.BROADCAST : RouteType.MULTICAST;
-      return { dev, src: src || this.selectAddr(dev, 0), nextHop: dst, mtu: dev.mtu, type, gateway: 0 };
+      // Only the device's own address (0.0.0.0 without one, as a DHCP client needs), not another device's.
+      const own = src || (this.addrs.find((x) => x.dev === dev)?.addr ?? 0);
+      return { dev, src: own, nextHop: dst, mtu: dev.mtu, type, gateway: 0 };
     }
     const r = this.fib.lookup(dst, oif);
     if (r === null) return null;
@@ -322,7 +337,10 @@ export class Ipv4 {
     const nextHop = r.gateway !== 0 && type === RouteType.UNICAST ? r.gateway : dst;
     let mtu = r.mtu || r.dev.mtu;
     const pm = this.pmtu.get(dst, this.clock.now());
-    if (pm !== 0 && pm < mtu) mtu = pm;
+    if (pm !== 0) {
+      this.cValidUntil = this.pmtu.expires(dst);
+      if (pm < mtu) mtu = pm;
+    }
     const s = src || r.src || this.selectAddr(r.dev, nextHop);
     return { dev: r.dev, src: s, nextHop, mtu, type, gateway: r.gateway };
   }
@@ -373,7 +391,6 @@ export class Ipv4 {
     if (tot < len) skb.tail = d + tot; // link-layer padding
     mib.InOctets += tot;
     skb.networkHeader = d;
-    if (hl > IPV4_HLEN && !this.rcvOptions(skb, hl)) return;
     const dst = ((b[d + 16]! << 24) | (b[d + 17]! << 16) | (b[d + 18]! << 8) | b[d + 19]!) >>> 0;
     const src = ((b[d + 12]! << 24) | (b[d + 13]! << 16) | (b[d + 14]! << 8) | b[d + 15]!) >>> 0;
     // Route input: for us, a broadcast, or not for us (this host does not forward).
@@ -399,6 +416,8 @@ export class Ipv4 {
       skb.drop();
       return;
     }
+    // Options after the route and source checks, as ip_rcv_finish_core: no parameter problem to a martian.
+    if (hl > IPV4_HLEN && !this.rcvOptions(skb, hl)) return;
     this.localDeliver(skb, dev, bcast);
   };
 
@@ -495,6 +514,7 @@ export class Ipv4 {
     const d = skb.push(IPV4_HLEN);
     skb.networkHeader = d;
     skb.protocol = ETH_P_IP;
+    skb.vlanTci = -1; // a reply built in a received buffer must not inherit its tag (tagging is a device's job)
     const b = skb.buf;
     const tot = skb.len;
     this.ident = (this.ident + 1) & 0xffff;

@@ -119,6 +119,11 @@ export class PmtuCache {
     return e.mtu;
   }
 
+  /** When the entry for `dst` expires (Infinity when there is none). */
+  expires(dst: number): number {
+    return this.entries.get(dst)?.expires ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Record a smaller path MTU (clamped to MIN_PMTU). Returns the value stored. */
   update(dst: number, mtu: number, now: number): number {
     const v = Math.max(mtu, MIN_PMTU);

@@ -18,11 +18,13 @@
  * completed (a capture shows them unfinished, as on a Linux veth).
  */
 import type { Clock, Timer } from '../core/clock.ts';
+import { Fifo } from '../core/fifo.ts';
 import { Napi, NetDevice, type NetDeviceFeatures, NetdevTx } from '../core/netdevice.ts';
 import { Prng } from '../core/prng.ts';
 import { ChecksumState, PacketType, SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { localMac } from '../inet/addr.ts';
+import { copyBytes } from '../inet/bytes.ts';
 import { skbChecksumHelp } from '../inet/offload.ts';
 import { ethSkbPad } from '../ethernet/ethernet.ts';
 import { ETH_HLEN } from '../ethernet/header.ts';
@@ -34,7 +36,7 @@ export interface LinkFaults {
   loss: number;
   /** Probability that a frame is delivered twice. */
   duplicate: number;
-  /** Probability that a frame is held back by `reorderDelayMs` so later frames overtake it. */
+  /** Probability that a frame is held back by `reorderDelayMs` so later frames overtake it (GUESS: netem reorders by sending some frames early instead; the effect on a receiver is the same). */
   reorder: number;
   reorderDelayMs: number;
   /** Probability that one bit of a frame (after the Ethernet header) is flipped. */
@@ -91,7 +93,7 @@ export interface PairOptions extends Partial<LinkFaults> {
   features?: Partial<NetDeviceFeatures>;
   /** Pad frames to 60 bytes as Ethernet requires (default true). */
   padFrames?: boolean;
-  /** RX descriptors per device (default 1024): frames arriving to a full ring are dropped (rx_missed). */
+  /** RX descriptors per device (default 1024, GUESS: a typical NIC ring): frames arriving to a full ring are dropped (rx_missed). */
   rxRingSize?: number;
   /** RX buffers kept for reuse per device (default 512). */
   rxPoolSize?: number;
@@ -130,8 +132,7 @@ export class PairDevice extends NetDevice {
   rxRingSize: number;
   rxPoolSize: number;
   private readonly napi: Napi;
-  private ring: Array<SkBuff | undefined> = [];
-  private ringHead = 0;
+  private readonly ring: Fifo<SkBuff>;
   private pool: SkBuff[] = [];
   private readonly bufSize: number;
   private inFlight: InFlight[] = [];
@@ -154,6 +155,7 @@ export class PairDevice extends NetDevice {
     this.faults = faults;
     this.rxRingSize = opts.rxRingSize;
     this.rxPoolSize = opts.rxPoolSize;
+    this.ring = new Fifo<SkBuff>(Math.min(opts.rxRingSize, 4096));
     this.bufSize = RX_HEADROOM + this.mtu + ETH_HLEN + 4 + 32;
     this.napi = new Napi(this, (napi, budget) => this.poll(napi, budget));
     this.timer = clock.timer(() => this.deliverDue());
@@ -237,7 +239,7 @@ export class PairDevice extends NetDevice {
       this.rxPoolAllocs++;
       skb = SkBuff.alloc(Math.max(len, this.bufSize - RX_HEADROOM), RX_HEADROOM);
     }
-    src.buf.copy(skb.buf, RX_HEADROOM, src.data, src.data + len);
+    copyBytes(src.buf, src.dv, src.data, skb.buf, skb.dv, RX_HEADROOM, len);
     skb.data = RX_HEADROOM;
     skb.tail = RX_HEADROOM + len;
     skb.destructor = this.recycle;
@@ -301,7 +303,7 @@ export class PairDevice extends NetDevice {
       return;
     }
     this.wire.delivered++;
-    if (peer.ring.length - peer.ringHead >= peer.rxRingSize) {
+    if (peer.ring.length >= peer.rxRingSize) {
       peer.rxMissed++;
       peer.stats.rxDropped++;
       skb.free();
@@ -316,25 +318,18 @@ export class PairDevice extends NetDevice {
     let n = 0;
     const ring = this.ring;
     const unnecessary = this.features.rxCsumUnnecessary;
-    while (n < budget && this.ringHead < ring.length) {
-      const skb = ring[this.ringHead]!;
-      ring[this.ringHead++] = undefined;
+    while (n < budget && ring.length > 0) {
+      const skb = ring.shift()!;
       skb.macHeader = skb.data;
       if (unnecessary) skb.ipSummed = ChecksumState.UNNECESSARY;
       napi.receive(skb);
       n++;
     }
-    if (this.ringHead === ring.length) {
-      ring.length = 0;
-      this.ringHead = 0;
-    }
     return n;
   }
 
   protected override ndoStop(): void {
-    for (let i = this.ringHead; i < this.ring.length; i++) this.ring[i]!.free();
-    this.ring = [];
-    this.ringHead = 0;
+    this.ring.drain((skb) => skb.free());
   }
 }
 

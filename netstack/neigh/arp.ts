@@ -196,12 +196,14 @@ export class Arp {
     const sip = readU32(b, d + 14);
     const thaOff = d + 18;
     const tip = readU32(b, d + 24);
+    // Linux drops multicast and loopback targets; GUESS: a group sender hardware address is just as bogus.
     if (isMulticast(tip) || isLoopback(tip) || b[shaOff]! & 1) {
       this.drop(skb, 'rxBadAddr');
       return;
     }
     if (op === ARPOP_REQUEST) st.rxRequests++;
     else st.rxReplies++;
+    // GUESS: a packet with our own sender address is our own looped back by the medium: ignored.
     if (skb.pktType === PacketType.OTHERHOST || macEqual(b, shaOff, dev.addr)) {
       st.rxIgnored++;
       skb.free();

@@ -11,6 +11,7 @@ import { createPair } from '../link/pair.ts';
 import { Stack } from '../stack.ts';
 import { attachPcap } from './capture.ts';
 import { FileSink, MemorySink, PcapngWriter } from './pcapng-writer.ts';
+import { readCapture } from './reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'airstack-pcapng-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,6 +57,35 @@ describe('pcapng writer', () => {
             const us = b.readUInt32LE(o + 12) * 4294967296 + b.readUInt32LE(o + 16);
             expect(us).toBe(Math.round((1_767_225_600_000 + i * 1.5) * 1000));
           }
+        },
+      ),
+    );
+  });
+
+  it('what it writes, the capture reader reads back: link types, names, timestamps, bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(1), fc.uint8Array({ maxLength: 90 }), fc.nat(1_000_000)), { maxLength: 10 }),
+        (packets) => {
+          const sink = new MemorySink();
+          const w = new PcapngWriter(sink);
+          w.addInterface({ linkType: 1, name: 'eth0' });
+          w.addInterface({ linkType: 127, name: 'mon0' });
+          for (const [ifId, p, us] of packets) w.writePacket(ifId, 1_767_225_600_000 + us / 1000, p);
+          const c = readCapture(sink.bytes());
+          expect(c.error).toBeNull();
+          expect(c.format).toBe('pcapng');
+          expect(c.interfaces.map((i) => [i.linkType, i.name])).toEqual([
+            [1, 'eth0'],
+            [127, 'mon0'],
+          ]);
+          expect(c.records.map((r) => [r.interfaceId, Buffer.from(r.data).toString('hex'), r.timestamp])).toEqual(
+            packets.map(([ifId, p, us]) => [
+              ifId,
+              Buffer.from(p).toString('hex'),
+              (1_767_225_600_000_000n + BigInt(us)) * 1000n,
+            ]),
+          );
         },
       ),
     );

@@ -13,12 +13,12 @@
  * socket (SO_ERROR: `getError()`, the next read, `onError`); with `recvErr` (IP_RECVERR) every error about a
  * datagram it sent is also queued for readError() (MSG_ERRQUEUE), connected or not.
  */
-import { pseudoHeaderSum } from '../core/checksum.ts';
-import { csumFinish, csumFold, csumPartial } from '../core/checksum.ts';
+import { csumFinish, csumFold, csumPartialDv, pseudoHeaderSum } from '../core/checksum.ts';
+import { Fifo } from '../core/fifo.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import { ChecksumState, SKB_DEFAULT_HEADROOM, SkBuff } from '../core/skb.ts';
 import { isMulticast } from '../inet/addr.ts';
-import { readU16, readU32 } from '../inet/bytes.ts';
+import { copyBytes, readU16, readU32 } from '../inet/bytes.ts';
 import {
   EACCES,
   EAGAIN,
@@ -127,8 +127,9 @@ export class UdpSocket {
   /** Called (deferred) when an error is set (pending error or error queue). */
   onError: ((err: UdpSocketError) => void) | null = null;
 
-  private rq: Array<SkBuff | undefined> = [];
-  private rqHead = 0;
+  private readonly rq = new Fifo<SkBuff>(64);
+  private outBuf: Uint8Array | null = null;
+  private outDv: DataView | null = null;
   /** Bytes of buffer charged to the receive queue. */
   rmem = 0;
   /** Bytes of buffer in flight on the send side. */
@@ -143,7 +144,7 @@ export class UdpSocket {
   private writableWanted = false;
   private readonly fireReadable = (): void => {
     this.readableQueued = false;
-    if (!this.closed && (this.rqHead < this.rq.length || this.pendingError !== 0)) this.onReadable?.();
+    if (!this.closed && (this.rq.length > 0 || this.pendingError !== 0)) this.onReadable?.();
   };
   private readonly wfree = (skb: SkBuff): void => {
     this.wmem -= skb.buf.length;
@@ -174,7 +175,7 @@ export class UdpSocket {
 
   /** Datagrams waiting in the receive queue. */
   get queued(): number {
-    return this.rq.length - this.rqHead;
+    return this.rq.length;
   }
 
   /** bind(): addr 0 = any, port 0 = ephemeral. 0 or -EINVAL (already bound), -EADDRNOTAVAIL, -EADDRINUSE. */
@@ -294,7 +295,7 @@ export class UdpSocket {
     } else {
       b[p + 6] = 0;
       b[p + 7] = 0;
-      const c = csumFinish(pseudo + csumPartial(b, p, ulen)) || 0xffff;
+      const c = csumFinish(pseudo + csumPartialDv(skb.dv, p, ulen)) || 0xffff;
       b[p + 6] = c >> 8;
       b[p + 7] = c & 0xff;
     }
@@ -332,7 +333,7 @@ export class UdpSocket {
       return;
     }
     this.rmem += skb.buf.length;
-    const wasEmpty = this.rqHead === this.rq.length;
+    const wasEmpty = this.rq.length === 0;
     this.rq.push(skb);
     mib.InDatagrams++;
     if (wasEmpty) this.notifyReadable();
@@ -345,16 +346,8 @@ export class UdpSocket {
   }
 
   private dequeue(): SkBuff | null {
-    if (this.rqHead === this.rq.length) return null;
-    const skb = this.rq[this.rqHead]!;
-    this.rq[this.rqHead++] = undefined;
-    if (this.rqHead === this.rq.length) {
-      this.rq.length = 0;
-      this.rqHead = 0;
-    } else if (this.rqHead >= 1024 && this.rqHead * 2 >= this.rq.length) {
-      this.rq = this.rq.slice(this.rqHead);
-      this.rqHead = 0;
-    }
+    const skb = this.rq.shift();
+    if (skb === undefined) return null;
     this.rmem -= skb.buf.length;
     return skb;
   }
@@ -371,7 +364,12 @@ export class UdpSocket {
     const start = th + UDP_HLEN;
     const len = skb.tail - start;
     const n = Math.min(len, out.length);
-    b.copy(out, 0, start, start + n);
+    if (out !== this.outBuf) {
+      // Readers reuse their buffer: keep a DataView over it so the copy allocates nothing.
+      this.outBuf = out;
+      this.outDv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    }
+    copyBytes(b, skb.dv, start, out, this.outDv!, 0, n);
     if (info !== null) {
       const nh = skb.networkHeader;
       info.addr = readU32(b, nh + 12);

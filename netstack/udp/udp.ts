@@ -9,7 +9,7 @@
  * to what arrived.
  */
 import type { Clock } from '../core/clock.ts';
-import { csumPartial } from '../core/checksum.ts';
+import { csumPartialDv } from '../core/checksum.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import type { Prng } from '../core/prng.ts';
 import { ChecksumState, type SkBuff } from '../core/skb.ts';
@@ -124,7 +124,7 @@ export class Udp implements InetProtocol {
     if (list.length === 0) this.ports.delete(port);
   }
 
-  /** __udp4_lib_lookup: the best socket for a datagram daddr:dport ← saddr:sport arriving on dev. */
+  /** __udp4_lib_lookup: the best socket for a datagram daddr:dport ← saddr:sport arriving on dev (null: any). */
   lookup(daddr: number, dport: number, saddr: number, sport: number, dev: NetDevice | null): UdpSocket | null {
     const list = this.ports.get(dport);
     if (list === undefined) return null;
@@ -145,7 +145,7 @@ export class Udp implements InetProtocol {
         if (sk.remotePort !== sport) continue;
         score += 4;
       }
-      if (sk.boundDev !== null) {
+      if (sk.boundDev !== null && dev !== null) {
         if (sk.boundDev !== dev) continue;
         score += 4;
       }
@@ -180,7 +180,13 @@ export class Udp implements InetProtocol {
       const src = meta.src;
       const dst = meta.dst;
       let sum =
-        (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IPPROTO_UDP + ulen + csumPartial(b, d, ulen);
+        (src >>> 16) +
+        (src & 0xffff) +
+        (dst >>> 16) +
+        (dst & 0xffff) +
+        IPPROTO_UDP +
+        ulen +
+        csumPartialDv(skb.dv, d, ulen);
       while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
       if (sum !== 0xffff) {
         mib.InCsumErrors++;

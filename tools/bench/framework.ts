@@ -1,0 +1,63 @@
+/**
+ * The benchmark framework: a benchmark is a module that measures and returns named figures; main.ts runs them,
+ * prints a table and writes JSON. Benchmarks measure, they never assert (tests do that).
+ */
+import { GCProfiler } from 'node:v8';
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** How it was measured, or why it is missing. */
+  note?: string;
+}
+
+export interface BenchResult {
+  figures: Figure[];
+  /** Free-form notes printed under the table and kept in the JSON. */
+  notes?: string[];
+  /** Anything else worth keeping (configuration, raw trials, ratios). */
+  data?: Record<string, unknown>;
+}
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(opts: { quick: boolean }): Promise<BenchResult>;
+}
+
+export interface AllocationStats {
+  /** JS heap bytes allocated during the measured function (live growth plus everything the GC freed). */
+  bytes: number;
+  gcs: number;
+  scavenges: number;
+}
+
+/**
+ * Run `fn` and measure how many bytes it allocated on the V8 heap: the heap's growth plus what each garbage
+ * collection freed (v8.GCProfiler reports the heap before and after every GC). Precise to the size of the objects
+ * allocated, blind to memory outside the JS heap (Buffer contents from Node's pool are counted only through
+ * their JS wrappers).
+ */
+export function measureAllocations(fn: () => void): AllocationStats {
+  const profiler = new GCProfiler();
+  const used = () => process.memoryUsage().heapUsed;
+  profiler.start();
+  const before = used();
+  fn();
+  const after = used();
+  const report = profiler.stop();
+  let freed = 0;
+  let scavenges = 0;
+  for (const s of report?.statistics ?? []) {
+    freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+    if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
+  }
+  return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
