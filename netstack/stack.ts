@@ -2,7 +2,8 @@
  * One host: NetCore (devices, taps, softirq), Ethernet, ARP and the neighbour cache, IPv4 with routing and
  * reassembly, ICMP and UDP, plus a loopback device. Configuration takes person-friendly strings
  * ('10.0.0.1/24', 'default') and throws errors that say what is wrong; the layers underneath use uint32
- * addresses. TCP plugs in with addProtocol() (an InetProtocol) and can add its counters with addSnmpSection().
+ * addresses. TCP is registered with IPv4 like the others; `stack.net` and `stack.dgram` are node:net- and
+ * node:dgram-compatible APIs over it, `stack.tcp` and `stack.udp` the low-level protocols.
  *
  *     const stack = new Stack({ clock, name: 'h1' });
  *     stack.addDevice(dev);
@@ -27,6 +28,11 @@ import { type PingOptions, type PingResult, Pinger } from './icmp/ping.ts';
 import { Udp } from './udp/udp.ts';
 import type { UdpSocket } from './udp/socket.ts';
 import { LoopbackDevice } from './link/loopback.ts';
+import type { TcpStack } from './tcp/stack.ts';
+import type { TcpConfig } from './tcp/types.ts';
+import { attachTcp } from './tcp/attach.ts';
+import { NetApi } from './socket/net.ts';
+import { DgramApi } from './socket/dgram.ts';
 
 const log = logger('stack');
 
@@ -40,6 +46,8 @@ export interface StackOptions {
   neigh?: Partial<NeighParams>;
   /** Send a gratuitous ARP when an address is added (default true). */
   arpNotify?: boolean;
+  /** TCP settings (sysctl equivalents); Linux-like defaults. */
+  tcp?: Partial<TcpConfig>;
 }
 
 export interface DeviceCounters {
@@ -96,9 +104,12 @@ export class Stack {
   readonly arp: Arp;
   readonly icmp: Icmp;
   readonly udp: Udp;
+  readonly tcp: TcpStack;
   readonly lo: LoopbackDevice;
   arpNotify: boolean;
   private readonly extraSnmp = new Map<string, () => Record<string, number>>();
+  private netApi: NetApi | null = null;
+  private dgramApi: DgramApi | null = null;
 
   constructor(opts: StackOptions) {
     this.clock = opts.clock;
@@ -113,6 +124,7 @@ export class Stack {
     this.arp.errorReport = (skb) => this.ipv4.linkFailure(skb);
     this.icmp = new Icmp(this.ipv4, this.clock, this.rng.fork('icmp').nextU32());
     this.udp = new Udp(this.ipv4, this.clock, this.rng.fork('udp'));
+    this.tcp = attachTcp(this, opts.tcp);
     this.lo = new LoopbackDevice();
     this.core.register(this.lo);
     this.lo.open();
@@ -202,6 +214,18 @@ export class Stack {
 
   udpSocket(): UdpSocket {
     return this.udp.socket();
+  }
+
+  /** node:net's API over this stack's TCP (createServer, connect, Socket, Server). */
+  get net(): NetApi {
+    if (this.netApi === null) this.netApi = new NetApi(this.tcp, this.clock);
+    return this.netApi;
+  }
+
+  /** node:dgram's API over this stack's UDP (createSocket). */
+  get dgram(): DgramApi {
+    if (this.dgramApi === null) this.dgramApi = new DgramApi(this.udp, this.clock, () => this.net.lookup);
+    return this.dgramApi;
   }
 
   /** Ping `dst`; resolves when done (after count requests and the timeout for the last one). */

@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
 import { mac80211Rx } from './mac80211-rx.ts';
+import { tcpBench } from './tcp.ts';
 import { udpRx } from './udp-rx.ts';
 
-const benchmarks: Benchmark[] = [udpRx, mac80211Rx];
+const benchmarks: Benchmark[] = [udpRx, mac80211Rx, tcpBench];
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
