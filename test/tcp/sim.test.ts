@@ -97,6 +97,32 @@ describe('TCP bulk transfer simulations (16 MiB, virtual time)', () => {
     expect(r.sha256).toBe(digest);
   });
 
+  it('recovers with NewReno when the peer has no SACK (RFC 6582), Reno congestion control per socket', () => {
+    const net = new StackNet({
+      seed: 5,
+      ab: { delayMs: 10, rateBps: LINK_BPS, queueLimit: 256, loss: 0.02 },
+      ba: { delayMs: 10, loss: 0.02 },
+      configA: { sack: false, congestion: 'reno' },
+      configB: { sack: false },
+    });
+    const part = data.subarray(0, 4 * 1024 * 1024);
+    const r = bulkTransfer(net, part, 3_600_000);
+    expect(r.sha256).toBe(sha256(part));
+    expect(r.client.info().congestion).toBe('reno');
+    expect(r.client.sackOk).toBe(false);
+    expect(net.a.ext.TCPRenoRecovery).toBeGreaterThan(0);
+    expect(net.a.ext.TCPSackRecovery).toBe(0);
+  });
+
+  it('grows the receive buffer to the bandwidth-delay product (auto-tuning) and the send buffer with cwnd', () => {
+    const { r } = run('autotune rtt 200ms', 200, 0);
+    expect(r.sha256).toBe(digest);
+    // 100 Mbit/s × 200 ms = 2.5 MB: the 128 KiB initial buffer must have grown far beyond that.
+    expect(r.server!.rcvbuf).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    expect(r.server!.rcvbuf).toBeLessThanOrEqual(RCVBUF_MAX);
+    expect(r.client.sndbuf).toBeGreaterThan(64 * 1024);
+  });
+
   it('is deterministic for a seed', () => {
     const a = run('determinism A', 50, 0.05, {}, 42).row;
     const b = run('determinism B', 50, 0.05, {}, 42).row;

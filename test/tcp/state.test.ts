@@ -394,6 +394,25 @@ describe.each(NETS)('over $name', ({ make }) => {
       expect(n.b.ext.PAWSEstab).toBe(1);
     });
 
+    it('forgets TS.Recent after 24 days of idleness (RFC 7323 §5.5)', () => {
+      const n = net();
+      const { client, server } = connectPair(n);
+      const old = (server.tsRecent - 1000) >>> 0;
+      n.clock.runFor(25 * 24 * 3600 * 1000);
+      injectSegment(n, 'b', {
+        sport: client.sport,
+        dport: server.sport,
+        seq: server.rcvNxt,
+        ack: server.sndNxt,
+        flags: TCP_ACK,
+        window: 1000,
+        options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: old, ecr: 0 }],
+        payload: Buffer.from('late'),
+      });
+      expect(n.b.ext.PAWSEstab).toBe(0);
+      expect(server.readableLength).toBe(4);
+    });
+
     it('counts and drops segments with bad checksums or malformed options', () => {
       const n = net({ ab: { delayMs: 5, corrupt: 0.1 } });
       const { client, server } = connectPair(n);
