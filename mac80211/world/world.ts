@@ -33,6 +33,9 @@ import type { Ieee80211NetDev } from '../netdev.ts';
 import type { RandomSource } from '../rsn/keys.ts';
 import { type LinkInfo, StationMlme } from '../sta/mlme.ts';
 import type { NetworkConfig } from '../sta/network.ts';
+import type { DhcpLease } from '../../netstack/dhcp/client.ts';
+import type { Resolver } from '../../netstack/dns/resolver.ts';
+import { ApServices, type ApServicesOptions, dhcpLease, type HttpResult, httpGet, useResolver } from './services.ts';
 
 export interface WorldOptions {
   /** Seed of every random draw (medium, stacks, nonces). Default 1. */
@@ -47,6 +50,8 @@ export interface WorldOptions {
 
 export interface ApOptions extends ApConfig {
   name?: string;
+  /** DHCP, DNS and HTTP on the AP host (default on). */
+  services?: boolean | ApServicesOptions;
   /** MAC address (default 02:00:00:00:01:nn). */
   addr?: Uint8Array;
   /** The AP host's address on the BSS (default 10.42.n.1/24). */
@@ -57,7 +62,7 @@ export interface ApOptions extends ApConfig {
 export interface StationOptions {
   name?: string;
   addr?: Uint8Array;
-  /** Static address once connected (until DHCP is used): default 10.42.0.(100+n)/24. */
+  /** Static address once connected (when DHCP is not used): default 10.42.0.(10+n)/24, outside the DHCP pool. */
   cidr?: string;
   /** Scan in the driver (default) or in software through config(). */
   hwScan?: boolean;
@@ -77,6 +82,8 @@ interface NodeBase {
 
 export interface ApNode extends NodeBase {
   ap: AccessPoint;
+  /** DHCP, DNS and HTTP on the AP host (null when switched off). */
+  services: ApServices | null;
   /** The AP host's IPv4 address (the stations' gateway). */
   ip: string;
   cidr: string;
@@ -86,9 +93,16 @@ export interface ApNode extends NodeBase {
 
 export interface StationNode extends NodeBase {
   mlme: StationMlme;
+  /** The static address `connect` puts on the interface (unless told `address: 'none'`). */
   cidr: string;
-  /** Connect with the MLME; once connected, the static address goes on the interface. */
-  connect(net: NetworkConfig, opts?: { timeoutMs?: number }): Promise<LinkInfo>;
+  /** Resolves names through the DNS servers of the stack's DHCP lease (also used by stack.net). */
+  resolver: Resolver;
+  /** Connect with the MLME; then, by default, the static address goes on the interface. */
+  connect(net: NetworkConfig, opts?: { timeoutMs?: number; address?: 'static' | 'none' }): Promise<LinkInfo>;
+  /** Ask for an address with DHCP (address, default route, DNS servers); resolves with the lease. */
+  dhcp(timeoutMs?: number): Promise<DhcpLease>;
+  /** GET a URL over the station's TCP, hashing the body. */
+  get(url: string): Promise<HttpResult>;
 }
 
 function seededRandom(rng: Prng): RandomSource {
@@ -155,9 +169,15 @@ export class World {
     const cidr = o.cidr ?? `10.42.${n}.1/24`;
     base.stack.addAddress(base.dev, cidr);
     const ip = formatIpv4(parseCidr(cidr).addr);
+    const svc = o.services ?? true;
+    const services =
+      svc === false
+        ? null
+        : new ApServices(base.stack, base.dev, cidr, this.rng.fork(`${name}/file`), svc === true ? {} : svc);
     const node: ApNode = {
       ...base,
       ap,
+      services,
       ip,
       cidr,
       restart: async (r = {}) => {
@@ -184,20 +204,23 @@ export class World {
       random: seededRandom(this.rng.fork(`${name}/rsn`)),
       autoReconnect: o.autoReconnect,
     });
-    const cidr = o.cidr ?? `10.42.0.${100 + n}/24`;
+    const cidr = o.cidr ?? `10.42.0.${10 + n}/24`;
     let addressed = false;
     const node: StationNode = {
       ...base,
       mlme,
       cidr,
-      connect: async (net, opts) => {
+      resolver: useResolver(base.stack),
+      connect: async (net, opts = {}) => {
         const l = await mlme.connect(net, opts);
-        if (!addressed) {
+        if (!addressed && (opts.address ?? 'static') === 'static') {
           addressed = true;
           base.stack.addAddress(base.dev, cidr);
         }
         return l;
       },
+      dhcp: (timeoutMs) => dhcpLease(base.stack, base.dev, name, timeoutMs),
+      get: (url) => httpGet(base.stack, url),
     };
     this.stations.push(node);
     if (this.ethWriter !== null) attachPcap(base.stack, this.ethWriter, { devices: [base.dev], prefix: name });
@@ -259,6 +282,12 @@ export class World {
     await this.runUntil(() => done, maxMs);
     if (!done) throw new Error(`still not settled after ${maxMs} ms of ${this.virtual ? 'virtual ' : ''}time`);
     return p;
+  }
+
+  /** Stop the services (their real-time HTTP housekeeping would keep a process alive) and the monitors. */
+  close(): void {
+    for (const a of this.aps) a.services?.close();
+    for (const m of this.monitors) m.stop();
   }
 
   /** One line per node: name, MAC, role. */

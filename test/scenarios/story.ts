@@ -28,7 +28,9 @@ export function story(
       w.capture(writer);
       try {
         await fn(w);
+        w.close();
       } catch (e) {
+        w.close();
         writer.close();
         const err = e as Error;
         err.message = `${err.message}\n  capture: ${path}`;

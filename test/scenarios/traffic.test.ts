@@ -78,3 +78,22 @@ describe('scenario: traffic', () => {
     }
   });
 });
+
+describe('scenario: loss', () => {
+  story(
+    'with 10 % loss on the medium, DHCP, DNS and an HTTP download still work, byte-exact',
+    async (w) => {
+      const ap = await w.addAp({ ssid: SSID, passphrase: PASS, channel: 6, services: { fileBytes: 512 * 1024 } });
+      const sta = await w.addStation();
+      await w.settle(sta.connect({ ssid: SSID, passphrase: PASS }, { address: 'none' }));
+      const lease = await w.settle(sta.dhcp());
+      expect(lease.routers).toEqual([parseIpv4(ap.ip)]);
+      expect(await w.settle(sta.resolver.resolve4('files.airstack.test'))).toEqual([ap.ip]);
+      const r = await w.settle(sta.get(ap.services!.url));
+      expect(r).toMatchObject({ status: 200, bytes: 512 * 1024, sha256: ap.services!.fileSha256 });
+      // The medium did lose frames; retries (PHY and TCP) hid it.
+      expect(w.medium.counters.losses).toBeGreaterThan(50);
+    },
+    { seed: 3, link: { loss: 0.1 } },
+  );
+});
