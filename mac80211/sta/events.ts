@@ -14,6 +14,7 @@
  *   WPA: Group rekeying completed with 02:00:00:00:01:00 [GTK=CCMP]
  *   CTRL-EVENT-BEACON-LOSS
  *   CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=3 locally_generated=1
+ *   WPA: 4-Way Handshake failed - pre-shared key may be incorrect
  *   CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="airstack" auth_failures=1 duration=10 reason=WRONG_KEY
  *   CTRL-EVENT-SSID-REENABLED id=0 ssid="airstack"
  */
@@ -48,6 +49,8 @@ export type StaEvent =
   | { type: 'connected'; bssid: string; ssid: string; freq: number }
   | { type: 'group-rekey'; bssid: string; gtk: string; keyIdx: number }
   | { type: 'beacon-loss'; bssid: string }
+  /** The 4-way handshake failed in a way that points at the PSK (wpa_supplicant's could_be_psk_mismatch). */
+  | { type: 'psk-mismatch'; bssid: string }
   | { type: 'disconnected'; bssid: string; reason: number; locallyGenerated: boolean }
   | {
       type: 'ssid-temp-disabled';
@@ -92,6 +95,8 @@ export function formatEvent(e: StaEvent): string | null {
       return `CTRL-EVENT-CONNECTED - Connection to ${e.bssid} completed [id=${ID} id_str=]`;
     case 'group-rekey':
       return `WPA: Group rekeying completed with ${e.bssid} [GTK=${e.gtk}]`;
+    case 'psk-mismatch':
+      return 'WPA: 4-Way Handshake failed - pre-shared key may be incorrect';
     case 'beacon-loss':
       return `CTRL-EVENT-BEACON-LOSS bssid=${e.bssid}`;
     case 'disconnected':

@@ -675,6 +675,7 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
         if (e.reason === 'wrong-passphrase') {
           this.counters.wrongKey++;
           this.lastFailure = `4-way handshake with ${bssid} failed: the passphrase is probably wrong`;
+          this.report({ type: 'psk-mismatch', bssid });
           this.tempDisable('WRONG_KEY');
           this.failPending(new WrongPassphraseError(bssid, a.bss.ssidDisplay));
         } else this.lastFailure = `4-way handshake with ${bssid} failed (${e.reason})`;

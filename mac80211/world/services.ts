@@ -91,9 +91,19 @@ export class ApServices {
   }
 }
 
-/** Start DHCP on `dev` and resolve with the first lease (rejects after `timeoutMs` of clock time). */
-export function dhcpLease(stack: Stack, dev: NetDevice, hostname: string, timeoutMs = 60_000): Promise<DhcpLease> {
+/**
+ * Start DHCP on `dev` and resolve with the first lease (rejects after `timeoutMs` of clock time). `onClient` sees
+ * the client before it starts (to follow its states and messages).
+ */
+export function dhcpLease(
+  stack: Stack,
+  dev: NetDevice,
+  hostname: string,
+  timeoutMs = 60_000,
+  onClient?: (c: DhcpClient) => void,
+): Promise<DhcpLease> {
   const c = new DhcpClient(stack, { dev, hostname });
+  onClient?.(c);
   return new Promise((resolve, reject) => {
     const t = stack.clock.setTimeout(() => {
       c.stop();

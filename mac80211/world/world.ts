@@ -33,7 +33,7 @@ import type { Ieee80211NetDev } from '../netdev.ts';
 import type { RandomSource } from '../rsn/keys.ts';
 import { type LinkInfo, StationMlme } from '../sta/mlme.ts';
 import type { NetworkConfig } from '../sta/network.ts';
-import type { DhcpLease } from '../../netstack/dhcp/client.ts';
+import type { DhcpClient, DhcpLease } from '../../netstack/dhcp/client.ts';
 import type { Resolver } from '../../netstack/dns/resolver.ts';
 import { ApServices, type ApServicesOptions, dhcpLease, type HttpResult, httpGet, useResolver } from './services.ts';
 
@@ -100,7 +100,7 @@ export interface StationNode extends NodeBase {
   /** Connect with the MLME; then, by default, the static address goes on the interface. */
   connect(net: NetworkConfig, opts?: { timeoutMs?: number; address?: 'static' | 'none' }): Promise<LinkInfo>;
   /** Ask for an address with DHCP (address, default route, DNS servers); resolves with the lease. */
-  dhcp(timeoutMs?: number): Promise<DhcpLease>;
+  dhcp(timeoutMs?: number, onClient?: (c: DhcpClient) => void): Promise<DhcpLease>;
   /** GET a URL over the station's TCP, hashing the body. */
   get(url: string): Promise<HttpResult>;
 }
@@ -219,7 +219,7 @@ export class World {
         }
         return l;
       },
-      dhcp: (timeoutMs) => dhcpLease(base.stack, base.dev, name, timeoutMs),
+      dhcp: (timeoutMs, onClient) => dhcpLease(base.stack, base.dev, name, timeoutMs, onClient),
       get: (url) => httpGet(base.stack, url),
     };
     this.stations.push(node);
