@@ -11,8 +11,9 @@ import type { Benchmark, BenchResult } from './framework.ts';
 import { mac80211Rx } from './mac80211-rx.ts';
 import { tcpBench } from './tcp.ts';
 import { udpRx } from './udp-rx.ts';
+import { wifiDemo } from './wifi-demo.ts';
 
-const benchmarks: Benchmark[] = [udpRx, mac80211Rx, tcpBench];
+const benchmarks: Benchmark[] = [udpRx, mac80211Rx, tcpBench, wifiDemo];
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
