@@ -34,6 +34,11 @@ export interface MlmeHandler {
   txStatus?(skb: SkBuff, info: TxInfo, status: TxStatus): void;
   /** The hardware was restarted and mac80211 reprogrammed interfaces, stations and keys. */
   restarted?(): void;
+  /**
+   * AP: a unicast data frame from a peer that is not associated (cfg80211_rx_spurious_frame); hostapd answers
+   * with a deauthentication, reason 7. `addr` is a view of the transmitter address, valid during the call.
+   */
+  rxSpurious?(addr: Uint8Array): void;
 }
 
 /** The EAPOL consumer of an interface (supplicant or authenticator). */

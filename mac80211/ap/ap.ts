@@ -45,6 +45,8 @@ const log = logger('ap');
 
 /** Listen interval above which hostapd refuses a station (its default max_listen_interval). */
 const MAX_LISTEN_INTERVAL = 65535;
+/** Class-3 deauthentications to one address at most this often. GUESS: hostapd has no such limit. */
+const SPURIOUS_DEAUTH_INTERVAL_MS = 1_000;
 /** Time after a failed inactivity poll before the station is dropped. */
 const POLL_WAIT_MS = 1_000;
 
@@ -71,6 +73,7 @@ export interface ApCounters {
   deauthRx: number;
   disassocRx: number;
   class2Deauths: number;
+  class3Deauths: number;
   inactivityPolls: number;
   inactivityDrops: number;
   rxMalformed: number;
@@ -112,6 +115,7 @@ export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler
     deauthRx: 0,
     disassocRx: 0,
     class2Deauths: 0,
+    class3Deauths: 0,
     inactivityPolls: 0,
     inactivityDrops: 0,
     rxMalformed: 0,
@@ -120,6 +124,8 @@ export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler
   authenticator: Authenticator | null = null;
   running = false;
   private readonly stas = new Map<string, ApStation>();
+  /** When a class-3 deauthentication last went to an address. */
+  private readonly spuriousAt = new Map<string, number>();
   private readonly random: RandomSource | undefined;
   private probeRespIes: Uint8Array;
 
@@ -600,6 +606,19 @@ export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler
     if (b.kind === 'deauth') this.counters.deauthRx++;
     else this.counters.disassocRx++;
     void this.removeStation(st, b.reason, false);
+  }
+
+  /** Data from a station that is not associated: tell it (reason 7), at most once a second per station. */
+  rxSpurious(addr: Uint8Array): void {
+    if (!this.running) return;
+    const k = macToString(addr);
+    const now = this.clock.now();
+    const last = this.spuriousAt.get(k);
+    if (last !== undefined && now - last < SPURIOUS_DEAUTH_INTERVAL_MS) return;
+    if (this.spuriousAt.size >= 256) this.spuriousAt.clear();
+    this.spuriousAt.set(k, now);
+    this.counters.class3Deauths++;
+    this.sendDeauth(Uint8Array.from(addr), ReasonCode.CLASS3_FRAME_FROM_NONASSOC_STA, null);
   }
 
   rxEapol(src: Uint8Array, eapol: Uint8Array, _sta: StaInfo | null, _encrypted: boolean): void {

@@ -241,6 +241,7 @@ function checkAssociated(rx: RxData): RxResult {
     // Unprotected EAPOL: the EtherType of an LLC/SNAP header is readable in the clear.
     if (((b[p]! << 8) | b[p + 1]!) === ETH_P_PAE && (fc & FCTL.PROTECTED) === 0) return null;
   }
+  if (sdata.type === 'ap' && !rx.multicast) sdata.mlme?.rxSpurious?.(skb.buf.subarray(skb.data + 10, skb.data + 16));
   return 'not-associated';
 }
 

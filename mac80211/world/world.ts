@@ -183,7 +183,8 @@ export class World {
       restart: async (r = {}) => {
         await ap.stop({ graceful: r.graceful ?? false });
         await base.local.stop();
-        if (r.downMs) await this.sleep(r.downMs);
+        // A timer, not sleep(): whoever awaits restart() is already running the clock.
+        if (r.downMs) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, r.downMs!));
         await base.local.start();
         await ap.start();
       },
@@ -246,7 +247,7 @@ export class World {
     }
   }
 
-  /** Let `ms` of (virtual) time pass. */
+  /** Let `ms` of (virtual) time pass, running the clock (not to be called from code the clock is already running). */
   async sleep(ms: number): Promise<void> {
     const v = this.virtual;
     if (v !== null) {

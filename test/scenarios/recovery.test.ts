@@ -29,6 +29,21 @@ describe('scenario: recovery', () => {
     expect(ap.ap.lines.filter((l) => l === 'AP-STA-CONNECTED 02:00:00:00:02:00')).toHaveLength(2);
   });
 
+  story('the AP restarts faster than beacon loss shows: data to it is answered with reason 7', async (w) => {
+    const ap = await w.addAp({ ssid: SSID, passphrase: PASS, channel: 6 });
+    const sta = await w.addStation();
+    await w.settle(sta.connect({ ssid: SSID, passphrase: PASS }));
+    await w.sleep(50);
+    await w.settle(ap.restart({ downMs: 200 }));
+    // The station has not noticed: beacons came back before 7 were missed. Its next frame reveals it.
+    expect(sta.mlme.counters.beaconLosses).toBe(0);
+    const r = await w.settle(sta.stack.ping(ap.ip, { count: 10, interval: 200 }));
+    expect(r.received).toBeGreaterThanOrEqual(5);
+    expect(ap.ap.counters.class3Deauths).toBeGreaterThanOrEqual(1);
+    expect(sta.mlme.lines).toContain('CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=7');
+    expect(sta.mlme.counters.connected).toBe(2);
+  });
+
   story('the AP deauthenticates the station, which reconnects', async (w) => {
     const ap = await w.addAp({ ssid: SSID, passphrase: PASS, channel: 6 });
     const sta = await w.addStation();
