@@ -7,6 +7,7 @@ import { EID } from '../elements/ids.ts';
 import type { Elements } from '../elements/elements.ts';
 import { AKM_SUITE, CIPHER_SUITE, rsnCapabilities, rsnCodec, rsnWithDefaults, wpaCodec } from '../elements/rsn.ts';
 import { MS_OUI_TYPE_WPA, OUI_MICROSOFT } from '../elements/ids.ts';
+import { withOui } from '../elements/vendor.ts';
 
 export type SecurityProto = 'open' | 'wep' | 'wpa' | 'rsn';
 
@@ -110,7 +111,7 @@ export function parseSecurity(elements: Elements, privacy: boolean): BssSecurity
   }
   const wpaBody = elements.findVendor(OUI_MICROSOFT, MS_OUI_TYPE_WPA);
   if (wpaBody !== null) {
-    const w = wpaCodec.decode(wpaBody);
+    const w = wpaCodec.decode(withOui(OUI_MICROSOFT, MS_OUI_TYPE_WPA, wpaBody));
     if (!w.ok) {
       sec.malformed = true;
       return sec;
