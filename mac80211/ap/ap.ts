@@ -435,6 +435,12 @@ export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler
       return;
     }
     const f = d.value;
+    const sa = f.header.addr2!;
+    // Frames "from" a group address or from ourselves are nobody's (hostapd: invalid STA MAC address).
+    if ((sa[0]! & 1) !== 0 || macEquals(sa, this.bssid)) {
+      this.counters.rxIgnored++;
+      return;
+    }
     switch (f.body.kind) {
       case 'probe-req':
         this.onProbeReq(f);
