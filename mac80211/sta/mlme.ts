@@ -376,7 +376,10 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
       }
       try {
         // Wildcard and directed: a hidden SSID answers only the latter (wpa_supplicant's scan_ssid=1).
-        await this.scan({ ssids: [new Uint8Array(0), net.ssid] });
+        const channels = net.scanFreqs
+          ? this.scanner.allChannels().filter((c) => net.scanFreqs!.includes(c.freq))
+          : undefined;
+        await this.scan({ ssids: [new Uint8Array(0), net.ssid], channels });
       } catch (e) {
         this.lastFailure = `scan failed: ${(e as Error).message}`;
         if (epoch === this.epoch) this.scheduleRetry();

@@ -32,6 +32,8 @@ export interface NetworkConfig {
   bssid?: Uint8Array;
   /** AKMs we accept, in order of preference (default PSK-SHA256 then PSK). */
   akms?: number[];
+  /** Scan only these frequencies (MHz) when looking for the network (wpa_supplicant's scan_freq). */
+  scanFreqs?: number[];
 }
 
 export interface Network {
@@ -41,6 +43,7 @@ export interface Network {
   pmk: Uint8Array | null;
   bssid: Uint8Array | null;
   akms: number[];
+  scanFreqs: number[] | null;
 }
 
 export function makeNetwork(c: NetworkConfig): Network {
@@ -56,6 +59,7 @@ export function makeNetwork(c: NetworkConfig): Network {
     pmk,
     bssid: c.bssid ? Uint8Array.from(c.bssid) : null,
     akms: c.akms ?? [AKM_SUITE.PSK_SHA256, AKM_SUITE.PSK],
+    scanFreqs: c.scanFreqs ? [...c.scanFreqs] : null,
   };
 }
 

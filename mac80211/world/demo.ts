@@ -132,7 +132,7 @@ export async function runWifiDemo(o: WifiDemoOptions): Promise<WifiDemoResult> {
   out(
     `  ap   ${ap.radio.name.padEnd(9)} ${fmtMac(ap.sdata.addr)}  "${o.ssid}" on channel ${DEMO_CHANNEL}, WPA2-PSK (CCMP); host ${ap.ip}: DHCP, DNS, HTTP`,
   );
-  out(`  sta  ${sta.radio.name.padEnd(9)} ${fmtMac(sta.sdata.addr)}`);
+  out(`  sta  ${(sta.radio?.name ?? sta.local.name).padEnd(9)} ${fmtMac(sta.sdata.addr)}`);
   sta.mlme.on('line', (l: string) => out(`   ${(w.clock.now() / 1000).toFixed(3)}  ${l}`));
 
   // 1. Scan
@@ -316,7 +316,7 @@ function counters(w: World, ap: ApNode, sta: StationNode): Record<string, unknow
       scan: { ...sta.mlme.scanner.counters },
       connMonitor: { ...sta.mlme.monitor.counters },
       mac80211: macCounters(sta.local),
-      radio: { ...sta.radio.counters },
+      radio: sta.radio ? { ...sta.radio.counters } : null,
       snmp: snmp(sta),
       resolver: { ...sta.resolver.counters },
     },
@@ -343,7 +343,7 @@ function counterLines(ap: ApNode, sta: StationNode): string[] {
     ['frames CCMP-decrypted (software)', (n) => n.local.rxStats.swDecrypted],
     ['MSDUs delivered to the stack', (n) => n.local.rxStats.delivered],
     ['802.11 RX drops (all reasons)', (n) => n.local.rxStats.dropped],
-    ['retransmissions on air', (n) => n.radio.port.counters.txRetries],
+    ['retransmissions on air', (n) => n.radio?.port.counters.txRetries],
     ['Ip InReceives', (n) => n.stack.snmp().Ip.InReceives],
     ['Ip OutRequests', (n) => n.stack.snmp().Ip.OutRequests],
     ['Tcp InSegs', (n) => tcp(n, 'InSegs')],

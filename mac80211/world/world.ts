@@ -18,6 +18,8 @@ import { Medium, type MediumOptions } from '../../drivers/hwsim/medium.ts';
 import { type CaptureWriter, RadiotapMonitor } from '../../drivers/hwsim/monitor.ts';
 import type { LinkSettings } from '../../drivers/hwsim/types.ts';
 import type { Clock } from '../../netstack/core/clock.ts';
+import type { NetCore } from '../../netstack/core/netdevice.ts';
+import type { Ieee80211Ops } from '../driver-ops.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { Prng } from '../../netstack/core/prng.ts';
 import { attachPcap } from '../../netstack/pcap/capture.ts';
@@ -68,12 +70,29 @@ export interface StationOptions {
   hwScan?: boolean;
   autoReconnect?: boolean;
   radio?: Partial<HwsimRadioOptions>;
+  /**
+   * Another driver than the hwsim virtual radio, on this world's medium (the emulated MT7921U through hwsim's
+   * EmulatorRadioAdapter and drivers/mt7921u): built when the node's stack exists, started by mac80211.
+   */
+  driver?: (ctx: DriverContext) => Promise<Ieee80211Ops>;
 }
 
-/** What every node has: its radio on the medium, mac80211, its interface, and a host stack. */
+/** What a driver factory gets: the medium to attach its radio to, the clock, and the softirq for its NAPI. */
+export interface DriverContext {
+  medium: Medium;
+  clock: Clock;
+  addr: Uint8Array;
+  core: NetCore;
+  name: string;
+}
+
+/** What every node has: its driver on the medium, mac80211, its interface, and a host stack. */
 interface NodeBase {
   name: string;
-  radio: HwsimRadio;
+  /** The driver mac80211 drives. */
+  ops: Ieee80211Ops;
+  /** The hwsim virtual radio (null for a node built with another driver). */
+  radio: HwsimRadio | null;
   local: Ieee80211Local;
   sdata: Ieee80211SubIf;
   dev: Ieee80211NetDev;
@@ -81,6 +100,7 @@ interface NodeBase {
 }
 
 export interface ApNode extends NodeBase {
+  radio: HwsimRadio;
   ap: AccessPoint;
   /** DHCP, DNS and HTTP on the AP host (null when switched off). */
   services: ApServices | null;
@@ -142,15 +162,21 @@ export class World {
     addr: Uint8Array,
     type: 'ap' | 'station',
     radio: Partial<HwsimRadioOptions> | undefined,
+    driver?: StationOptions['driver'],
   ): Promise<NodeBase> {
     const stack = new Stack({ clock: this.clock, name, rng: this.rng.fork(`${name}/stack`) });
-    const r = new HwsimRadio({ medium: this.medium, addr, core: stack.core, name: `${name}-phy`, ...radio });
-    const local = new Ieee80211Local(r, this.clock, `${name}-phy`);
+    const phy = `${name}-phy`;
+    const r =
+      driver === undefined
+        ? new HwsimRadio({ medium: this.medium, addr, core: stack.core, name: phy, ...radio })
+        : null;
+    const ops = r ?? (await driver!({ medium: this.medium, clock: this.clock, addr, core: stack.core, name: phy }));
+    const local = new Ieee80211Local(ops, this.clock, phy);
     await local.start();
     const sdata = await local.addInterface(type, { name: 'wlan0', addr });
     const dev = sdata.dev!;
     stack.addDevice(dev);
-    return { name, radio: r, local, sdata, dev, stack };
+    return { name, ops, radio: r, local, sdata, dev, stack };
   }
 
   /** An access point with its host (a Stack on the AP interface), started. */
@@ -158,7 +184,7 @@ export class World {
     const n = this.aps.length;
     const name = o.name ?? (n === 0 ? 'ap' : `ap${n + 1}`);
     const addr = o.addr ?? nodeMac(1, n);
-    const base = await this.node(name, addr, 'ap', o.radio);
+    const base = (await this.node(name, addr, 'ap', o.radio)) as NodeBase & { radio: HwsimRadio };
     const ap = new AccessPoint({
       local: base.local,
       sdata: base.sdata,
@@ -198,7 +224,7 @@ export class World {
     const n = this.stations.length;
     const name = o.name ?? (n === 0 ? 'sta' : `sta${n + 1}`);
     const addr = o.addr ?? nodeMac(2, n);
-    const base = await this.node(name, addr, 'station', { hwScan: o.hwScan ?? true, ...o.radio });
+    const base = await this.node(name, addr, 'station', { hwScan: o.hwScan ?? true, ...o.radio }, o.driver);
     const mlme = new StationMlme({
       local: base.local,
       sdata: base.sdata,
@@ -291,11 +317,21 @@ export class World {
     for (const m of this.monitors) m.stop();
   }
 
+  /** close(), then stop every radio (no more beacons or timers: on a real clock the process can exit). */
+  async stop(): Promise<void> {
+    this.close();
+    for (const s of this.stations) {
+      s.mlme.autoReconnect = false;
+      await s.mlme.disconnect();
+    }
+    for (const n of [...this.stations, ...this.aps]) await n.local.stop();
+  }
+
   /** One line per node: name, MAC, role. */
   describe(): string[] {
     return [
       ...this.aps.map((a) => `${a.name}  ${macToString(a.sdata.addr)}  AP "${a.ap.settings.ssidDisplay}" ${a.cidr}`),
-      ...this.stations.map((s) => `${s.name}  ${macToString(s.sdata.addr)}  station`),
+      ...this.stations.map((s) => `${s.name}  ${macToString(s.sdata.addr)}  station (${s.local.name})`),
     ];
   }
 }

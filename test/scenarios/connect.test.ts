@@ -32,7 +32,7 @@ describe('scenario: connect', () => {
     ]);
     expect(sta.mlme.status()).toMatchObject({ wpa_state: 'COMPLETED', key_mgmt: 'WPA2-PSK', ssid: SSID });
     // Everything after the handshake went encrypted, in software (the virtual radio has no hardware crypto).
-    expect(sta.radio.keyRequests.filter((k) => k.cmd === 'set').length).toBeGreaterThanOrEqual(2);
+    expect(sta.radio!.keyRequests.filter((k) => k.cmd === 'set').length).toBeGreaterThanOrEqual(2);
     expect(sta.local.txStats.swEncrypted).toBeGreaterThanOrEqual(3);
     expect(ap.local.txStats.swEncrypted).toBeGreaterThanOrEqual(3);
   });
@@ -73,10 +73,10 @@ describe('scenario: connect', () => {
   story('the AP on a 5 GHz channel is found and joined from 2.4 GHz', async (w) => {
     const ap = await w.addAp({ ssid: SSID, passphrase: PASS, channel: 44 });
     const sta = await w.addStation();
-    expect(sta.radio.operating.chan.freq).toBe(2412);
+    expect(sta.radio!.operating.chan.freq).toBe(2412);
     const link = await w.settle(sta.connect({ ssid: SSID, passphrase: PASS }));
     expect(link).toMatchObject({ freq: 5220, channel: 44, vht: true });
-    expect(sta.radio.operating.chan.freq).toBe(5220);
+    expect(sta.radio!.operating.chan.freq).toBe(5220);
     const r = await w.settle(sta.stack.ping(ap.ip, { count: 2, interval: 100 }));
     expect(r.received).toBe(2);
   });
@@ -88,7 +88,7 @@ describe('scenario: connect', () => {
     expect(link.freq).toBe(2437);
     expect(sta.mlme.scanner.counters.swScans).toBe(1);
     expect(sta.mlme.scanner.counters.probesSent).toBeGreaterThan(0);
-    expect(sta.radio.counters.scans).toBe(0);
+    expect(sta.radio!.counters.scans).toBe(0);
     const r = await w.settle(sta.stack.ping(ap.ip, { count: 2, interval: 100 }));
     expect(r.received).toBe(2);
   });
