@@ -200,6 +200,8 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
   /** Core work (peer removal, keys, BSS changes) of the last disconnection; a new join waits for it. */
   private cleanup: Promise<void> = Promise.resolve();
   private lastFailure = '';
+  /** The network is temporarily disabled (CTRL-EVENT-SSID-TEMP-DISABLED) until the retry timer fires. */
+  private disabled = false;
 
   constructor(o: StationOptions) {
     super();
@@ -318,6 +320,7 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
     this.network = net;
     this.failures = 0;
     this.authFailures = 0;
+    this.disabled = false;
     this.lastFailure = '';
     const p = new Promise<LinkInfo>((resolve, reject) => {
       const pending: PendingConnect = { resolve, reject, timer: null };
@@ -365,6 +368,10 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
   private async startAttempt(): Promise<void> {
     const net = this.network;
     if (net === null || this.cur !== null) return;
+    if (this.disabled) {
+      this.disabled = false;
+      this.report({ type: 'ssid-reenabled', ssid: net.ssidDisplay });
+    }
     const epoch = ++this.epoch;
     const fresh = candidates(net, this.bss.list(this.clock.now(), SCAN_RESULTS_VALID_MS));
     // Fresh results serve the first try after connect() or after a disconnection; later tries scan again.
@@ -739,6 +746,7 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
     if (this.network === null) return;
     this.authFailures++;
     const durationS = tempDisableSeconds(this.authFailures);
+    this.disabled = true;
     this.report({
       type: 'ssid-temp-disabled',
       ssid: this.network.ssidDisplay,

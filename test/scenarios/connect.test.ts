@@ -49,6 +49,12 @@ describe('scenario: connect', () => {
     expect(sta.mlme.lines.some((l) => /^CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=15/.test(l))).toBe(true);
     expect(ap.ap.lines).toContain('AP-STA-POSSIBLE-PSK-MISMATCH 02:00:00:00:02:00');
     expect(ap.ap.authenticator!.counters.m2MicFailures).toBeGreaterThanOrEqual(1);
+    // wpa_supplicant keeps trying after the network's 10 s of disabling: the same failure, now 20 s.
+    await w.runUntil(() => sta.mlme.counters.wrongKey === 2, 30_000);
+    expect(sta.mlme.lines).toContain('CTRL-EVENT-SSID-REENABLED id=0 ssid="airstack"');
+    expect(sta.mlme.lines).toContain(
+      'CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="airstack" auth_failures=2 duration=20 reason=WRONG_KEY',
+    );
     await w.settle(sta.mlme.disconnect());
     expect(sta.mlme.wpaState).toBe('DISCONNECTED');
     expect(sta.local.interfaces[0]!.stas.size).toBe(0);

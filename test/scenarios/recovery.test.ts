@@ -76,3 +76,22 @@ describe('scenario: recovery', () => {
     expect(sta.mlme.counters.connected).toBe(1);
   });
 });
+
+describe('scenario: inactivity', () => {
+  story('the AP polls a silent station, keeps the one that answers and drops the one that vanished', async (w) => {
+    const ap = await w.addAp({ ssid: SSID, passphrase: PASS, channel: 6, maxInactivityMs: 3_000 });
+    const quiet = await w.addStation({ name: 'quiet' });
+    const gone = await w.addStation({ name: 'gone' });
+    await w.settle(quiet.connect({ ssid: SSID, passphrase: PASS, scanFreqs: [2437] }));
+    await w.settle(gone.connect({ ssid: SSID, passphrase: PASS, scanFreqs: [2437] }));
+    await w.sleep(100);
+    gone.mlme.autoReconnect = false;
+    await gone.local.stop(); // powered off without a word
+    await w.sleep(10_000);
+    expect(ap.ap.counters.inactivityPolls).toBeGreaterThanOrEqual(2);
+    expect(ap.ap.counters.inactivityDrops).toBe(1);
+    expect(ap.ap.stations().map((s) => s.addrStr)).toEqual(['02:00:00:00:02:00']);
+    expect(ap.ap.lines).toContain('AP-STA-DISCONNECTED 02:00:00:00:02:01');
+    expect(quiet.mlme.wpaState).toBe('COMPLETED');
+  });
+});
