@@ -8,7 +8,6 @@
  * Data between stations and to the AP's own host goes through mac80211's AP data path (the interface's net
  * device, which a netstack Stack owns): this class only does management.
  */
-import { EventEmitter } from 'node:events';
 import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
@@ -31,6 +30,7 @@ import type { Ieee80211SubIf, MlmeHandler, RsnHandler } from '../iface.ts';
 import type { Ieee80211Local } from '../local.ts';
 import { mandatoryRates } from '../mlme/caps.ts';
 import { ReasonCode, Status } from '../mlme/codes.ts';
+import { EventReporter } from '../mlme/reporter.ts';
 import { chandef20, hwChannel, sendFrame } from '../mlme/tx.ts';
 import { Authenticator, type AuthenticatorEvent } from '../rsn/authenticator.ts';
 import type { RandomSource } from '../rsn/keys.ts';
@@ -94,13 +94,12 @@ export interface ApStation {
   polling: boolean;
 }
 
-export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler {
+export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, RsnHandler {
   readonly local: Ieee80211Local;
   readonly sdata: Ieee80211SubIf;
   readonly clock: Clock;
   readonly settings: ApSettings;
   readonly band: SupportedBand;
-  readonly lines: string[] = [];
   readonly counters: ApCounters = {
     probeReqs: 0,
     probeResps: 0,
@@ -130,7 +129,7 @@ export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler
   private probeRespIes: Uint8Array;
 
   constructor(o: AccessPointOptions) {
-    super();
+    super(log, formatApEvent);
     if (o.sdata.type !== 'ap') throw new Error(`${o.sdata.name} is not an AP interface`);
     this.local = o.local;
     this.sdata = o.sdata;
@@ -145,14 +144,8 @@ export class AccessPoint extends EventEmitter implements MlmeHandler, RsnHandler
     o.sdata.rsn = this;
   }
 
-  private report(e: ApEvent): void {
-    const line = formatApEvent(e);
-    if (line !== null) {
-      this.lines.push(line);
-      log('%s: %s', this.sdata.name, line);
-      this.emit('line', line);
-    }
-    this.emit('event', e);
+  protected get reporterName(): string {
+    return this.sdata.name;
   }
 
   get bssid(): Uint8Array {

@@ -10,12 +10,11 @@
  *
  * Everything it reports is a typed event ('event') and a wpa_supplicant text line ('line', and `lines`).
  */
-import { EventEmitter } from 'node:events';
 import { logger } from '../../netstack/core/log.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
 import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { macEqual, macEquals, macToString } from '../addr.ts';
-import { type Ac, type BssChanged, type ChanDef, type RxStatus, StaState, type TxStatus } from '../driver-ops.ts';
+import { type Ac, type BssChanged, type RxStatus, StaState, type TxStatus } from '../driver-ops.ts';
 import { EID, EID_EXT, MS_OUI_TYPE_WMM, OUI_MICROSOFT } from '../elements/ids.ts';
 import type { Elements } from '../elements/elements.ts';
 import { AUTH_ALG, CAPAB } from '../frame/mgmt.ts';
@@ -25,6 +24,7 @@ import type { Ieee80211SubIf, MlmeHandler, RsnHandler } from '../iface.ts';
 import type { Ieee80211Local } from '../local.ts';
 import { parseWmmParams } from '../mlme/caps.ts';
 import { ReasonCode, Status } from '../mlme/codes.ts';
+import { EventReporter } from '../mlme/reporter.ts';
 import { chandef20, hwChannel, sendFrame } from '../mlme/tx.ts';
 import type { RandomSource } from '../rsn/keys.ts';
 import { Supplicant, type SupplicantEvent } from '../rsn/supplicant.ts';
@@ -43,6 +43,17 @@ import {
 } from './network.ts';
 import { bssFromSkb, type ScanOptions, Scanner } from './scan.ts';
 import { akmName, cipherSuiteName, keyMgmtName } from './security.ts';
+import {
+  type Attempt,
+  ConnectError,
+  type LinkInfo,
+  type PendingConnect,
+  type StationCounters,
+  WrongPassphraseError,
+  zeroStationCounters,
+} from './types.ts';
+
+export { ConnectError, type LinkInfo, type StationCounters, WrongPassphraseError } from './types.ts';
 
 const log = logger('mlme');
 
@@ -57,46 +68,6 @@ const SCAN_RESULTS_VALID_MS = 5_000;
 /** Duration asked of mgd_prepare_tx (mt76's default for an unspecified duration: one second). */
 const PREPARE_TX_MS = 1_000;
 
-export interface LinkInfo {
-  bssid: string;
-  ssid: string;
-  freq: number;
-  channel: number;
-  /** dBm of the last frame from the AP. */
-  signal: number;
-  aid: number;
-  /** wpa_supplicant's key_mgmt ("WPA2-PSK", "NONE"...). */
-  keyMgmt: string;
-  /** AKM name ("PSK", "PSK-SHA256") or "NONE". */
-  akm: string;
-  pairwiseCipher: string;
-  groupCipher: string;
-  wmm: boolean;
-  ht: boolean;
-  vht: boolean;
-  he: boolean;
-}
-
-export class WrongPassphraseError extends Error {
-  constructor(
-    readonly bssid: string,
-    readonly ssid: string,
-  ) {
-    super(`the 4-way handshake with ${bssid} failed: the passphrase for "${ssid}" is probably wrong`);
-    this.name = 'WrongPassphraseError';
-  }
-}
-
-export class ConnectError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'timeout' | 'aborted',
-  ) {
-    super(message);
-    this.name = 'ConnectError';
-  }
-}
-
 export interface StationOptions {
   local: Ieee80211Local;
   /** The station interface (from local.addInterface('station')). */
@@ -107,84 +78,16 @@ export interface StationOptions {
   autoReconnect?: boolean;
 }
 
-export interface StationCounters {
-  connects: number;
-  authTx: number;
-  authTimeouts: number;
-  authRejects: number;
-  assocTx: number;
-  assocTimeouts: number;
-  assocRejects: number;
-  associations: number;
-  connected: number;
-  disconnects: number;
-  deauthFromAp: number;
-  disassocFromAp: number;
-  beaconLosses: number;
-  connectionLosses: number;
-  notFound: number;
-  reconnects: number;
-  wrongKey: number;
-  rxMgmt: number;
-  rxMalformed: number;
-  rxIgnored: number;
-}
-
-interface Attempt {
-  epoch: number;
-  bss: BssEntry;
-  rsn: RsnChoice | null;
-  chandef: ChanDef;
-  phase: 'auth' | 'assoc' | 'handshake' | 'connected';
-  tries: number;
-  sta: StaInfo | null;
-  aid: number;
-  wmm: boolean;
-  ht: boolean;
-  vht: boolean;
-  he: boolean;
-  supplicant: Supplicant | null;
-}
-
-interface PendingConnect {
-  resolve(l: LinkInfo): void;
-  reject(e: Error): void;
-  timer: Timer | null;
-}
-
 const ZERO_ADDR = new Uint8Array(6);
 
-export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler {
+export class StationMlme extends EventReporter<StaEvent> implements MlmeHandler, RsnHandler {
   readonly local: Ieee80211Local;
   readonly sdata: Ieee80211SubIf;
   readonly clock: Clock;
   readonly bss = new BssTable();
   readonly scanner: Scanner;
   readonly monitor: ConnectionMonitor;
-  /** Every event line, in order. */
-  readonly lines: string[] = [];
-  readonly counters: StationCounters = {
-    connects: 0,
-    authTx: 0,
-    authTimeouts: 0,
-    authRejects: 0,
-    assocTx: 0,
-    assocTimeouts: 0,
-    assocRejects: 0,
-    associations: 0,
-    connected: 0,
-    disconnects: 0,
-    deauthFromAp: 0,
-    disassocFromAp: 0,
-    beaconLosses: 0,
-    connectionLosses: 0,
-    notFound: 0,
-    reconnects: 0,
-    wrongKey: 0,
-    rxMgmt: 0,
-    rxMalformed: 0,
-    rxIgnored: 0,
-  };
+  readonly counters: StationCounters = zeroStationCounters();
   wpaState: WpaState = 'DISCONNECTED';
   autoReconnect: boolean;
   private network: Network | null = null;
@@ -204,7 +107,7 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
   private disabled = false;
 
   constructor(o: StationOptions) {
-    super();
+    super(log, formatEvent);
     if (o.sdata.type !== 'station') throw new Error(`${o.sdata.name} is not a station interface`);
     this.local = o.local;
     this.sdata = o.sdata;
@@ -227,14 +130,8 @@ export class StationMlme extends EventEmitter implements MlmeHandler, RsnHandler
   // ---------------------------------------------------------------------------------------------------------------
   // Reporting
 
-  private report(e: StaEvent): void {
-    const line = formatEvent(e);
-    if (line !== null) {
-      this.lines.push(line);
-      log('%s: %s', this.sdata.name, line);
-      this.emit('line', line);
-    }
-    this.emit('event', e);
+  protected get reporterName(): string {
+    return this.sdata.name;
   }
 
   private setState(s: WpaState): void {
