@@ -32,6 +32,7 @@ import type { TcpStack } from './tcp/stack.ts';
 import type { TcpConfig } from './tcp/types.ts';
 import { attachTcp } from './tcp/attach.ts';
 import { NetApi } from './socket/net.ts';
+import { stackLookup } from './socket/lookup.ts';
 import { DgramApi } from './socket/dgram.ts';
 
 const log = logger('stack');
@@ -216,9 +217,15 @@ export class Stack {
     return this.udp.socket();
   }
 
-  /** node:net's API over this stack's TCP (createServer, connect, Socket, Server). */
+  /**
+   * node:net's API over this stack's TCP (createServer, connect, Socket, Server). Names resolve through DNS on this
+   * stack once it has name servers (a DHCP lease brings them); replace `stack.net.lookup` to resolve otherwise.
+   */
   get net(): NetApi {
-    if (this.netApi === null) this.netApi = new NetApi(this.tcp, this.clock);
+    if (this.netApi === null) {
+      this.netApi = new NetApi(this.tcp, this.clock);
+      this.netApi.lookup = stackLookup(this);
+    }
     return this.netApi;
   }
 

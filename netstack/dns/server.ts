@@ -31,7 +31,7 @@ import {
   encodeDns,
   normName,
 } from './codec.ts';
-import type { DnsStream } from './transport.ts';
+import { type DnsStream, frameMessage, readFramedMessages } from './transport.ts';
 
 const log = logger('dnsd');
 
@@ -143,21 +143,9 @@ export class DnsServer {
 
   /** Answer the queries arriving on a stream (one TCP connection), until it closes. */
   serveStream(stream: DnsStream): void {
-    let buf: Buffer = Buffer.alloc(0);
-    stream.on('data', (d: Buffer) => {
-      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-      while (buf.length >= 2) {
-        const len = buf.readUInt16BE(0);
-        if (buf.length < 2 + len) return;
-        const msg = buf.subarray(2, 2 + len);
-        buf = buf.subarray(2 + len);
-        const reply = this.handle(msg, 'tcp');
-        if (reply === null) continue;
-        const framed = Buffer.alloc(2 + reply.length);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
-        stream.write(framed);
-      }
+    readFramedMessages(stream, (msg) => {
+      const reply = this.handle(msg, 'tcp');
+      if (reply !== null) stream.write(frameMessage(reply));
     });
     stream.on('error', () => stream.destroy());
     stream.on('end', () => stream.end());

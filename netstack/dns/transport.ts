@@ -53,6 +53,48 @@ export function answersQuery(q: { id: number; name: string; type: string }, r: D
   return normName(rq.name) === normName(q.name) && rq.type === q.type && (rq.class ?? 'IN') === 'IN';
 }
 
+/** Decode and check a message that arrived for question `q`: the response, or null (counted). */
+function accept(
+  c: TransportCounters,
+  q: { id: number; name: string; type: string },
+  b: Uint8Array,
+): DecodedPacket | null {
+  const p = decodeDns(b);
+  if (p === null) {
+    c.malformed++;
+    return null;
+  }
+  if (!answersQuery(q, p)) {
+    c.mismatched++;
+    return null;
+  }
+  c.responses++;
+  return p;
+}
+
+/** RFC 1035 §4.2.2: on a stream, a message is preceded by its length (16 bits). */
+export function frameMessage(msg: Uint8Array): Buffer {
+  const framed = Buffer.alloc(2 + msg.length);
+  framed.writeUInt16BE(msg.length, 0);
+  framed.set(msg, 2);
+  return framed;
+}
+
+/** Call `fn` with each length-prefixed message arriving on `stream`. */
+export function readFramedMessages(stream: DnsStream, fn: (msg: Buffer) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  stream.on('data', (d: Buffer) => {
+    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+    while (buf.length >= 2) {
+      const len = buf.readUInt16BE(0);
+      if (buf.length < 2 + len) return;
+      const msg = buf.subarray(2, 2 + len);
+      buf = buf.subarray(2 + len);
+      fn(msg);
+    }
+  });
+}
+
 /** Send `query` (already encoded, id inside) to `server` over UDP; `done` once with the matching response or why not. */
 export function udpExchange(
   stack: Stack,
@@ -85,18 +127,11 @@ export function udpExchange(
   sock.onError = (e) => finish({ ok: false, code: e.code }, 'errors');
   sock.onReadable = () => {
     for (let d = sock.recv(); d !== null; d = sock.recv()) {
-      const p = decodeDns(d.data);
-      if (p === null) {
-        c.malformed++;
-        continue;
+      const p = accept(c, q, d.data);
+      if (p !== null) {
+        finish({ ok: true, packet: p, size: d.data.length });
+        return;
       }
-      if (!answersQuery(q, p)) {
-        c.mismatched++;
-        continue;
-      }
-      c.responses++;
-      finish({ ok: true, packet: p, size: d.data.length });
-      return;
     }
     // A pending ICMP error surfaces as a read error on a connected socket.
     const err = sock.getError();
@@ -136,32 +171,11 @@ export function streamExchange(
     finish({ ok: false, code: (e as NodeJS.ErrnoException).code ?? 'ECONNREFUSED' }, 'errors');
     return;
   }
-  let buf: Buffer = Buffer.alloc(0);
-  s.on('data', (d: Buffer) => {
-    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-    while (buf.length >= 2) {
-      const len = buf.readUInt16BE(0);
-      if (buf.length < 2 + len) return;
-      const msg = buf.subarray(2, 2 + len);
-      buf = buf.subarray(2 + len);
-      const p = decodeDns(msg);
-      if (p === null) {
-        c.malformed++;
-        continue;
-      }
-      if (!answersQuery(q, p)) {
-        c.mismatched++;
-        continue;
-      }
-      c.responses++;
-      finish({ ok: true, packet: p, size: len });
-      return;
-    }
+  readFramedMessages(s, (msg) => {
+    const p = finished ? null : accept(c, q, msg);
+    if (p !== null) finish({ ok: true, packet: p, size: msg.length });
   });
   s.on('error', (e: Error) => finish({ ok: false, code: (e as NodeJS.ErrnoException).code ?? 'ECONNRESET' }, 'errors'));
   s.on('close', () => finish({ ok: false, code: 'ECONNRESET' }, 'errors'));
-  const framed = Buffer.alloc(2 + query.length);
-  framed.writeUInt16BE(query.length, 0);
-  query.copy(framed, 2);
-  s.write(framed);
+  s.write(frameMessage(query));
 }

@@ -37,7 +37,7 @@ export interface RemoteInfo {
 /** Any event listener (EventEmitter's own parameter type). */
 type AnyListener = Parameters<EventEmitter['on']>[1];
 
-type SendCb = (err: Error | null, bytes?: number) => void;
+type SendCb = (err: Error | null, bytes: number) => void;
 type Msg = string | Uint8Array | DataView | ReadonlyArray<string | Uint8Array | DataView>;
 
 enum BindState {
@@ -67,12 +67,21 @@ export class DgramApi {
       throw nodeError(TypeError, 'ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: udp4, udp6');
     }
     if (o.type === 'udp6') {
-      throw nodeError(Error, 'ERR_INVALID_ARG_VALUE', "airstack's stack is IPv4-only: use type 'udp4'");
+      throw nodeError(
+        TypeError,
+        'ERR_SOCKET_BAD_TYPE',
+        "Bad socket type specified: airstack's stack is IPv4-only, use udp4",
+      );
     }
     const s = new DgramSocket(this.udp.socket(), o.lookup ?? this.defaultLookup(), o);
     if (onMessage !== undefined) s.on('message', onMessage);
     return s;
   }
+}
+
+/** node:dgram's API over a stack (the same object as `stack.dgram`). */
+export function createDgram(stack: { dgram: DgramApi }): DgramApi {
+  return stack.dgram;
 }
 
 export class DgramSocket extends EventEmitter {

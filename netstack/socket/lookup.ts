@@ -4,7 +4,10 @@
  * every other name fails with Node's ENOTFOUND, saying why.
  */
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { resolvConf } from '../dns/resolv-conf.ts';
+import { Resolver } from '../dns/resolver.ts';
 import { tryParseIpv4 } from '../inet/addr.ts';
+import type { Stack } from '../stack.ts';
 import { notFoundError } from './errors.ts';
 
 export type LookupCallback = (
@@ -21,6 +24,27 @@ export function ipFamily(s: string): 0 | 4 | 6 {
   if (tryParseIpv4(s) !== null && /^\d{1,3}(\.\d{1,3}){3}$/.test(s)) return 4;
   if (s.includes(':') && /^[0-9a-fA-F:.]+(%.+)?$/.test(s)) return 6;
   return 0;
+}
+
+/**
+ * The default lookup of a stack's sockets: literals at once; other names through a DNS resolver on the stack itself
+ * once it has name servers (resolvConf: the DHCP lease fills it), with DNS over the stack's TCP after a truncated
+ * answer; Node's ENOTFOUND, saying why, while it has none.
+ */
+export function stackLookup(stack: Stack): LookupFunction {
+  let resolver: Resolver | null = null;
+  return (hostname, options, callback) => {
+    if (ipFamily(hostname) !== 0 || hostname === 'localhost' || hostname === '') {
+      literalLookup(hostname, options, callback);
+      return;
+    }
+    if (resolvConf(stack).servers.length === 0) {
+      process.nextTick(() => callback(notFoundError(hostname, 'no DNS server configured on this stack'), ''));
+      return;
+    }
+    resolver ??= new Resolver({ stack, tcp: (addr, port) => stack.net.connect(port, addr) });
+    resolver.lookup(hostname, options, callback as Parameters<Resolver['lookup']>[2]);
+  };
 }
 
 /** The lookup used when none is given: literals only. */

@@ -62,6 +62,31 @@ type WriteCb = (err?: Error | null) => void;
 let nextId = 0;
 
 export class Socket extends Duplex {
+  /** The connection's owner: forwards TCP's events (a class, so that a socket costs no closures). */
+  static #Owner: new (
+    s: Socket,
+  ) => TcpSockOwner;
+  static {
+    Socket.#Owner = class SocketOwner implements TcpSockOwner {
+      constructor(private readonly s: Socket) {}
+      onConnected(): void {
+        this.s.#onConnected();
+      }
+      onReadable(): void {
+        this.s.#onReadable();
+      }
+      onWritable(): void {
+        this.s.#flushWrites();
+      }
+      onError(code: TcpErrorCode): void {
+        this.s.#onError(code);
+      }
+      onClose(): void {
+        this.s.#onClose();
+      }
+    };
+  }
+
   readonly #net: NetApi;
   #sk: TcpSock | null = null;
   /** connect() was called and the handshake has not completed. */
@@ -95,13 +120,7 @@ export class Socket extends Duplex {
   /** The Server that accepted this socket (as Node's socket.server). */
   server: Server | null = null;
 
-  readonly #owner: TcpSockOwner = {
-    onConnected: () => this.#onConnected(),
-    onReadable: () => this.#onReadable(),
-    onWritable: () => this.#flushWrites(),
-    onError: (code) => this.#onError(code),
-    onClose: () => this.#onClose(),
-  };
+  readonly #owner: TcpSockOwner = new Socket.#Owner(this);
 
   /** @internal use NetApi's Socket / connect / createServer. */
   constructor(net: NetApi, options: SocketOptions = {}) {

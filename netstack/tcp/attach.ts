@@ -3,6 +3,7 @@
  * routes from the FIB (with the path-MTU cache), local addresses for bind checks, counters in stack.snmp() as the
  * "Tcp" and "TcpExt" sections.
  */
+import { IPPROTO_TCP } from '../inet/protocol.ts';
 import type { Stack } from '../stack.ts';
 import { mibSnapshot } from './mib.ts';
 import { TcpStack } from './stack.ts';
@@ -10,6 +11,14 @@ import type { TcpConfig } from './types.ts';
 
 export function attachTcp(stack: Stack, config: Partial<TcpConfig> = {}): TcpStack {
   const ipv4 = stack.ipv4;
+  // A Stack attaches its own TCP when it is built (stack.tcp): hand that one out to callers that attach again.
+  const existing = ipv4.protocol(IPPROTO_TCP);
+  if (existing instanceof TcpStack) {
+    if (Object.keys(config).length > 0) {
+      throw new Error(`${stack.name} already has TCP: give its configuration as new Stack({ tcp: ... })`);
+    }
+    return existing;
+  }
   const tcp = new TcpStack(
     {
       clock: stack.clock,

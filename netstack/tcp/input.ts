@@ -9,7 +9,7 @@ import { tcpAck, tcpSendChallengeAck } from './recovery.ts';
 import { tcpRttEstimator, tcpSetRto, tcpUpdateMinRtt } from './rtt.ts';
 import { seqAdd, seqDiff, seqGt, seqLeq, seqLt } from './seq.ts';
 import { EV_CONNECTED, EV_READABLE, type TcpSock } from './sock.ts';
-import { tcpDone, tcpKeepaliveReset, tcpRearmRto, tcpSetState, tcpTimeWait } from './timers.ts';
+import { tcpDone, tcpKeepaliveReset, tcpLog, tcpRearmRto, tcpSetState, tcpTimeWait } from './timers.ts';
 import { EVER_RETRANS } from './txqueue.ts';
 import { TcpState } from './types.ts';
 import { TCP_ACK, TCP_FIN, TCP_MAX_WSCALE, TCP_RST, TCP_SYN, type TcpHeader } from './wire.ts';
@@ -147,6 +147,8 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff, th: TcpHeader): num
       break;
   }
 
+  // 6. URG: the urgent pointer is not acted upon; urgent data is delivered in line (SO_OOBINLINE), as RFC 6093
+  //    recommends applications assume.
   // 7. Data and FIN.
   switch (sk.state) {
     case TcpState.CLOSE_WAIT:
@@ -234,6 +236,7 @@ export function tcpReset(sk: TcpSock): void {
       sk.error = 'ECONNRESET';
   }
   if (sk.orphan) sk.error = null;
+  if (tcpLog.enabled) tcpLog('%s: reset by peer', String(sk));
   tcpDone(sk);
 }
 
@@ -487,7 +490,7 @@ function tcpQueueInOrder(sk: TcpSock, skb: SkBuff, len: number, fin: boolean): v
     // Filling a hole is ACKed at once (RFC 5681 §4.2).
     sk.ackNow = true;
   }
-  tcpEventDataRecv(sk, len);
+  tcpEventDataRecv(sk);
   if (fin) tcpFin(sk);
 }
 
@@ -523,10 +526,9 @@ function tcpFin(sk: TcpSock): void {
 }
 
 /** Delayed-ACK bookkeeping for received data (tcp_event_data_recv). */
-function tcpEventDataRecv(sk: TcpSock, len: number): void {
+function tcpEventDataRecv(sk: TcpSock): void {
   sk.ackPending = true;
   sk.lastDataRcv = sk.now();
-  void len;
 }
 
 /** Learn the peer's full-sized segment from what arrives (tcp_measure_rcv_mss). */
@@ -547,6 +549,7 @@ function tcpRcvRttMeasure(sk: TcpSock): void {
     sk.rcvRttTime = now;
   }
   if (sample <= 0) return;
+  // GUESS: a min-biased average in the spirit of Linux's tcp_rcv_rtt_update (its exact filter differs).
   if (sk.rcvRtt === 0 || sample < sk.rcvRtt) sk.rcvRtt = sample;
   else sk.rcvRtt = 0.875 * sk.rcvRtt + 0.125 * sample;
 }

@@ -120,11 +120,6 @@ export class TcpListener {
     this.stack.listenerReady(this);
   }
 
-  /** A child died before being accepted: Linux keeps it for accept() to return; so do we (it reads as reset). */
-  childDone(sk: TcpSock): void {
-    void sk;
-  }
-
   /** A segment for this listener (no established connection matched). Takes ownership of skb. */
   rcv(skb: SkBuff, th: TcpHeader, laddr: number, raddr: number): void {
     const stack = this.stack;
@@ -212,35 +207,8 @@ export class TcpListener {
   }
 
   private sendSynAck(req: TcpRequest, tsVal?: number): void {
-    const stack = this.stack;
-    const route = stack.env.route(req.daddr, req.saddr);
-    const mtu = route?.mtu ?? 576;
-    const o = stack.optsOut;
-    o.clear();
-    o.mss = this.advMss(mtu);
-    if (req.peerWscale >= 0) o.wscale = req.rcvWscale;
-    o.sackOk = req.sackOk;
-    if (req.tsOk) {
-      o.ts = true;
-      o.tsVal = tsVal ?? (Math.floor(stack.env.clock.now()) + req.tsOffset) >>> 0;
-      o.tsEcr = req.tsRecent;
-    }
-    const window = Math.min(this.initialRcvWnd(), 65535);
-    req.lastTx = stack.env.clock.now();
-    const offload = route?.dev?.features.txCsumOffload ?? false;
-    tcpSendRaw(
-      stack,
-      req.saddr,
-      req.daddr,
-      req.sport,
-      req.dport,
-      req.iss,
-      seqAdd(req.irs, 1),
-      TCP_SYN | TCP_ACK,
-      window,
-      o,
-      offload,
-    );
+    req.lastTx = this.stack.env.clock.now();
+    this.sendForRequest(req, req.iss, TCP_SYN | TCP_ACK, true, tsVal);
   }
 
   private challengeAck(req: TcpRequest): void {
@@ -252,29 +220,28 @@ export class TcpListener {
     }
     req.lastChallenge = now;
     stack.ext.TCPChallengeACK++;
+    this.sendForRequest(req, seqAdd(req.iss, 1), TCP_ACK, false);
+  }
+
+  /** A segment of a half-open connection: SYN options when `syn`, timestamps when negotiated. */
+  private sendForRequest(req: TcpRequest, seq: number, flags: number, syn: boolean, tsVal?: number): void {
+    const stack = this.stack;
+    const route = stack.env.route(req.daddr, req.saddr);
     const o = stack.optsOut;
     o.clear();
+    if (syn) {
+      o.mss = this.advMss(route?.mtu ?? 576);
+      if (req.peerWscale >= 0) o.wscale = req.rcvWscale;
+      o.sackOk = req.sackOk;
+    }
     if (req.tsOk) {
       o.ts = true;
-      o.tsVal = (Math.floor(now) + req.tsOffset) >>> 0;
+      o.tsVal = tsVal ?? (Math.floor(stack.env.clock.now()) + req.tsOffset) >>> 0;
       o.tsEcr = req.tsRecent;
     }
-    const route = stack.env.route(req.daddr, req.saddr);
     const window = Math.min(this.initialRcvWnd(), 65535);
     const offload = route?.dev?.features.txCsumOffload ?? false;
-    tcpSendRaw(
-      stack,
-      req.saddr,
-      req.daddr,
-      req.sport,
-      req.dport,
-      seqAdd(req.iss, 1),
-      seqAdd(req.irs, 1),
-      TCP_ACK,
-      window,
-      o,
-      offload,
-    );
+    tcpSendRaw(stack, req.saddr, req.daddr, req.sport, req.dport, seq, seqAdd(req.irs, 1), flags, window, o, offload);
   }
 
   private advMss(mtu: number): number {

@@ -48,7 +48,7 @@ export function tcpSyncMss(sk: TcpSock, pmtu: number): number {
 /** Bytes the peer may still send us within the window we advertised (tcp_receive_window). */
 export function tcpReceiveWindow(sk: TcpSock): number {
   const w = seqDiff(seqAdd(sk.rcvWup, sk.rcvWnd), sk.rcvNxt);
-  return w < 0 ? 0 : w;
+  return Math.max(w, 0);
 }
 
 /**
@@ -123,7 +123,7 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, seq: number, flags: num
   writeTcpHeader(buf, off, sk.sport, sk.dport, seq, ackSeq, hlen, flags, window);
   if (optLen > 0) writeTcpOptions(buf, off + TCP_HLEN, o);
   skb.transportHeader = off;
-  setChecksum(stack, skb, sk.saddr, sk.daddr, sk.csumOffload);
+  setChecksum(skb, sk.saddr, sk.daddr, sk.csumOffload);
   if (flags & TCP_ACK) {
     if (sk.ackPending) {
       sk.ackPending = false;
@@ -165,7 +165,7 @@ function fillSackBlocks(sk: TcpSock, o: TcpOptionsOut, payload: number): boolean
 }
 
 /** Fill in the checksum, or leave the pseudo-header sum for the device (CHECKSUM_PARTIAL). */
-export function setChecksum(stack: TcpStack, skb: SkBuff, src: number, dst: number, offload: boolean): void {
+export function setChecksum(skb: SkBuff, src: number, dst: number, offload: boolean): void {
   const buf = skb.buf;
   const off = skb.data;
   const len = skb.len;
@@ -180,7 +180,6 @@ export function setChecksum(stack: TcpStack, skb: SkBuff, src: number, dst: numb
   }
   buf[off + 16] = v >>> 8;
   buf[off + 17] = v & 0xff;
-  void stack;
 }
 
 /** An skb carrying a copy of the segment's payload (retransmissions, shared buffers). */
@@ -538,6 +537,7 @@ function tcpRcvSpaceAdjust(sk: TcpSock): void {
 
 /** Grow the send buffer with the congestion window (tcp_sndbuf_expand): room for two windows. */
 export function tcpSndbufExpand(sk: TcpSock): void {
+  // GUESS: payload bytes for Linux's truesize-based sk_sndbuf (2 × max(cwnd, reordering + 1) segments).
   if (sk.sndbufLocked) return;
   const want = 2 * Math.max(sk.cwnd, sk.reordering + 1) * sk.mssCache;
   if (want > sk.sndbuf) sk.sndbuf = Math.min(want, sk.stack.config.sndBufMax);
@@ -564,7 +564,7 @@ export function tcpSendRaw(
   writeTcpHeader(skb.buf, off, sport, dport, seq >>> 0, ack >>> 0, hlen, flags, window);
   if (o !== null && optLen > 0) writeTcpOptions(skb.buf, off + TCP_HLEN, o);
   skb.transportHeader = off;
-  setChecksum(stack, skb, saddr, daddr, csumOffload);
+  setChecksum(skb, saddr, daddr, csumOffload);
   stack.mib.OutSegs++;
   if (flags & TCP_RST) stack.mib.OutRsts++;
   const opts = stack.rawIpOpts;

@@ -26,7 +26,7 @@ export const FLAG_SND_UNA_ADVANCED = 0x40;
 
 /** Largest DupThresh reordering may raise (tcp_max_reordering). */
 const MAX_REORDERING = 300;
-/** Bound on the downward walk that finds the DupThresh-th highest SACKed segment. */
+/** Bound on the downward walk that finds the DupThresh-th highest SACKed segment. GUESS: a cost cap, no source. */
 const MAX_LOST_SCAN = 2048;
 
 // Results of tcpCleanRtxQueue (module scratch: ACK processing is not re-entrant).

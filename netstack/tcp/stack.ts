@@ -23,7 +23,7 @@ import { TcpExtMib, TcpMib, mibSnapshot } from './mib.ts';
 import { tcpConnectSend, tcpSendAck, tcpSendRaw, tcpSyncMss, tcpXmitRetransmitQueue } from './output.ts';
 import { seqAdd, seqBetween } from './seq.ts';
 import { TcpSock, type TcpSockOptions, TcpSocketError } from './sock.ts';
-import { tcpDone, tcpSetState } from './timers.ts';
+import { tcpDone } from './timers.ts';
 import { SACKED_ACKED, SACKED_RETRANS, SEG_LOST } from './txqueue.ts';
 import {
   CaState,
@@ -46,7 +46,7 @@ import {
   tcpChecksumOk,
 } from './wire.ts';
 
-const log = logger('tcp');
+const _log = logger('tcp');
 
 export interface TcpConnectOptions extends TcpSockOptions {
   /** Remote address (host-order IPv4) and port. */
@@ -546,15 +546,6 @@ export class TcpStack implements InetProtocol {
     } finally {
       this.leave();
     }
-  }
-
-  /** For tests and diagnostics: move a connection's state (keeps the gauges right). */
-  setState(sk: TcpSock, st: TcpState): void {
-    tcpSetState(sk, st);
-  }
-
-  get debug(): typeof log {
-    return log;
   }
 }
 

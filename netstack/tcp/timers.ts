@@ -16,7 +16,11 @@ import { tcpRackReoTimeout, tcpSendLossProbe } from './rack.ts';
 import { tcpEnterLoss } from './recovery.ts';
 import { EV_CLOSE, EV_ERROR, RtxKind, type TcpSock } from './sock.ts';
 import { TCP_SYN } from './wire.ts';
-import { CaState, type TcpErrorCode, TcpState } from './types.ts';
+import { logger } from '../core/log.ts';
+import { CaState, TCP_STATE_NAMES, type TcpErrorCode, TcpState } from './types.ts';
+
+/** Debug log (NODE_DEBUG=airstack:tcp): state changes, timeouts, aborts. */
+export const tcpLog = logger('tcp');
 
 /** Arm the retransmission timer for `kind`, `ms` from now. */
 export function tcpResetXmitTimer(sk: TcpSock, kind: RtxKind, ms: number): void {
@@ -100,6 +104,7 @@ export function onRtxTimer(sk: TcpSock): void {
 /** Give up with `code` (or the last soft error, as Linux reports it) and tear down. */
 export function tcpWriteErr(sk: TcpSock, code: TcpErrorCode): void {
   sk.error = sk.errSoft ?? code;
+  if (tcpLog.enabled) tcpLog('%s: giving up (%s)', String(sk), sk.error);
   sk.stack.ext.TCPAbortOnTimeout++;
   tcpDone(sk);
 }
@@ -148,6 +153,7 @@ function tcpRetransmitTimer(sk: TcpSock): void {
   }
   if (tcpWriteTimeout(sk)) return;
   ext.TCPTimeouts++;
+  if (tcpLog.enabled) tcpLog('%s: RTO %d ms, backoff %d, %d in flight', String(sk), sk.rto, sk.backoff, sk.packetsOut);
   tcpEnterLoss(sk);
   // Retransmit the head now (cwnd is 1); the rest follows as ACKs open the window.
   tcpXmitRetransmitQueue(sk);
@@ -260,6 +266,7 @@ export function tcpSetState(sk: TcpSock, st: TcpState): void {
     if (old === TcpState.SYN_SENT || old === TcpState.SYN_RECV) mib.AttemptFails++;
   }
   sk.state = st;
+  if (tcpLog.enabled) tcpLog('%s: %s -> %s', String(sk), TCP_STATE_NAMES[old], TCP_STATE_NAMES[st]);
 }
 
 /** Move to TIME-WAIT (tcp_time_wait): keep the sequence state, drop everything else, start 2·MSL. */
@@ -291,7 +298,7 @@ export function tcpDone(sk: TcpSock): void {
   sk.packetsOut = sk.sackedOut = sk.lostOut = sk.retransOut = 0;
   if (sk.orphan) sk.rx.purge();
   sk.stack.unhash(sk);
-  if (sk.listener !== null) sk.listener.childDone(sk);
+  // A child that dies before accept() stays in the accept queue (as Linux): accept() returns it, reads as reset.
   if (sk.error !== null) sk.wake(EV_ERROR);
   sk.wake(EV_CLOSE);
 }

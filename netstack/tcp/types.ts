@@ -147,7 +147,7 @@ export interface TcpConfig {
   windowScaling: boolean;
   /** Send D-SACK blocks for duplicate segments (tcp_dsack). */
   dsack: boolean;
-  /** RACK-TLP loss detection (RFC 8985) in addition to RFC 6675's DupThresh (tcp_recovery bit 0). */
+  /** Loss detection for SACK connections: RACK (RFC 8985, as Linux with tcp_recovery=1); off: RFC 6675 DupThresh. */
   rack: boolean;
   /** Tail loss probes (tcp_early_retrans ≥ 3). */
   tlp: boolean;

@@ -22,16 +22,8 @@ import type { Stack } from '../../netstack/stack.ts';
 import { attachTcp } from '../../netstack/tcp/attach.ts';
 import { haveTshark, tsharkCheck } from '../support/tshark.ts';
 import { describeInterop, failureTracker, NetnsWorld, waitForLine } from './harness.ts';
+import { dhclientScript, waitFor, waitForLeaseFile } from './dhcp-peers.ts';
 import { kernelPing } from './peers.ts';
-
-/** Poll `cond` on the real clock. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // Shorter RFC 5227 timings so that a probe takes well under a second (the behaviour is the same).
 const QUICK_ACD = { probeWaitMs: 100, probeMinMs: 100, probeMaxMs: 200, announceWaitMs: 300 };
@@ -134,18 +126,6 @@ describeInterop('airstack DHCP client and resolver against dnsmasq', { tools: ['
   });
 });
 
-// A dhclient-script of our own: configures the address only (the Debian one would rewrite /etc/resolv.conf, which a
-// network namespace shares with the host) and appends what it was told to a file (dhclient runs its script with a
-// clean environment, so the path is written into it).
-const dhclientScript = (log: string) => `#!/bin/sh
-echo "$reason $new_ip_address $new_subnet_mask $new_routers $new_domain_name_servers $new_domain_name" >> ${log}
-case "$reason" in
-  BOUND|RENEW|REBIND|REBOOT) ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
-  RELEASE|EXPIRE|STOP) [ -n "$old_ip_address" ] && ip -4 addr del "$old_ip_address/$old_subnet_mask" dev "$interface" ;;
-esac
-exit 0
-`;
-
 // A kernel-side stub resolver: one A query over UDP or TCP, prints the rcode and the addresses.
 const PY_DNS = `
 import socket, struct, sys, random
@@ -243,7 +223,7 @@ describeInterop(
       world.spawn(['dhclient', '-d', ...dhclientArgs, world.tapName], { stdio: 'ignore' });
       await waitFor(() => dhclientLog().includes('BOUND'), 30_000, "dhclient's BOUND");
       const log = dhclientLog();
-      expect(log).toMatch(/^BOUND 10\.207\.0\.100 255\.255\.255\.0 10\.207\.0\.2 10\.207\.0\.2 airstack\.test$/m);
+      expect(log).toMatch(/^BOUND 10\.207\.0\.100 255\.255\.255\.0 10\.207\.0\.2 10\.207\.0\.2 airstack\.test 300$/m);
       const addr = await world.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', world.tapName]);
       expect(addr.stdout).toContain('inet 10.207.0.100/24');
       expect(server.counters).toMatchObject({ discovers: 1, offers: 1, requests: 1, acks: 1, naks: 0 });
@@ -269,6 +249,7 @@ describeInterop(
 
     it('dhclient releases the lease, and airstack marks it released', async () => {
       // -r: the running dhclient (found by its pid file) sends RELEASE and exits.
+      await waitForLeaseFile(join(dir, 'leases'));
       const r = await world.exec(['dhclient', '-r', ...dhclientArgs, world.tapName], { timeoutMs: 20_000 });
       expect(r.code, r.stderr).toBe(0);
       expect(dhclientLog()).toMatch(/^RELEASE/m);

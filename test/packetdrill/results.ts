@@ -82,6 +82,7 @@ export function renderMarkdown(rows: Row[]): string {
   );
   lines.push('');
   lines.push('Verdicts:');
+  lines.push('');
   lines.push(
     '- **pass**: every packet, flag, sequence/ack number, SACK block and system-call result as the script expects.',
   );

@@ -39,7 +39,6 @@ import {
   type PacketEvent,
   type Script,
   type ScriptEvent,
-  type SyscallEvent,
   type TcpOptionSpec,
   parseScript,
 } from './parser.ts';

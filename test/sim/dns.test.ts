@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { DhcpClient } from '../../netstack/dhcp/client.ts';
 import { DhcpServer } from '../../netstack/dhcp/server.ts';
-import { decodeDns, encodeDns, Rcode } from '../../netstack/dns/codec.ts';
+import { decodeDns, encodeDns, Rcode, rcodeOf } from '../../netstack/dns/codec.ts';
 import { type LookupAddress, Resolver, type ResolverOptions } from '../../netstack/dns/resolver.ts';
 import { DnsServer, type ZoneRecord } from '../../netstack/dns/server.ts';
 import { createNet } from '../../netstack/socket/net.ts';
@@ -306,6 +306,39 @@ describe('DNS resolver and authoritative server', () => {
     expect(w.client.stack.snmp().Tcp!.ActiveOpens).toBe(1);
     tcpServer.close();
     await settle(w.clock, Promise.resolve());
+  });
+
+  it('answers SOA and NS for its zone, NXDOMAIN with the SOA at its minimum TTL, and EDNS sizes', () => {
+    const w = world();
+    const ask = (name: string, type: string, edns = 0) =>
+      decodeDns(
+        w.server.handle(
+          encodeDns({
+            type: 'query',
+            id: 9,
+            questions: [{ name, type: type as 'A', class: 'IN' }],
+            additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: edns } as never] : [],
+          }),
+          'udp',
+        )!,
+      )!;
+    const soa = ask('sim.test', 'SOA');
+    expect(soa.flag_aa).toBe(true);
+    expect(soa.answers![0]).toMatchObject({
+      type: 'SOA',
+      name: 'sim.test',
+      data: { mname: 'ns1.sim.test', minimum: 30 },
+    });
+    expect(ask('sim.test', 'NS').answers![0]).toMatchObject({ type: 'NS', data: 'ns1.sim.test' });
+    const nx = ask('nope.sim.test', 'A');
+    expect(rcodeOf(nx)).toBe(Rcode.NXDOMAIN);
+    expect(nx.authorities![0]).toMatchObject({ type: 'SOA', ttl: 30 });
+    // 40 A records do not fit 512 bytes, but do fit the 4096 an EDNS query offers (capped at 1232).
+    expect(ask('big.sim.test', 'A').flag_tc).toBe(true);
+    const big = ask('big.sim.test', 'A', 4096);
+    expect(big.flag_tc).toBe(false);
+    expect(big.answers).toHaveLength(40);
+    expect(big.additionals![0]).toMatchObject({ type: 'OPT', udpPayloadSize: 1232 });
   });
 
   it('never answers garbage, and survives random queries', () => {

@@ -4,6 +4,8 @@
  * timeouts, keepalive on a dead peer, and the server's listen/close/maxConnections semantics.
  */
 import { describe, expect, it } from 'vitest';
+import { resolvConf } from '../../netstack/dns/resolv-conf.ts';
+import { DnsServer } from '../../netstack/dns/server.ts';
 import type { Socket } from '../../netstack/socket/tcp-socket.ts';
 import { TcpState } from '../../netstack/tcp/types.ts';
 import { collect, pattern, runUntil, sha256, twoHosts } from './world.ts';
@@ -77,6 +79,57 @@ describe('data', () => {
     c.end('done');
     expect(await runUntil(clock, () => got?.ended === true)).toBe(true);
     expect(got!.data.toString()).toBe(`${[...Array(10).keys()].map((i) => `line ${i}\n`).join('')}done`);
+  });
+});
+
+describe('loopback and stream options', () => {
+  it('a server and a client on one stack talk over loopback ("localhost" is the default host)', async () => {
+    const { clock, h1 } = twoHosts();
+    h1.net.createServer((s) => s.end('over lo')).listen(3000, 'localhost');
+    const c = h1.net.connect(3000);
+    c.setEncoding('utf8');
+    let text = '';
+    let lookup: unknown[] | null = null;
+    c.on('lookup', (...a) => (lookup = a));
+    c.on('data', (d) => (text += d));
+    let ended = false;
+    c.on('end', () => (ended = true));
+    expect(await runUntil(clock, () => ended)).toBe(true);
+    expect(text).toBe('over lo');
+    expect(lookup).toEqual([null, '127.0.0.1', 4, 'localhost']);
+    expect(c.remoteAddress).toBe('127.0.0.1');
+    expect(h1.lo.stats.txPackets).toBeGreaterThan(0);
+  });
+
+  it('connect({ timeout }) arms the idle timeout before the handshake (a silent peer: timeout, not an error)', async () => {
+    const { clock, h1, b } = twoHosts();
+    b.close(); // nobody answers the SYN
+    const t0 = clock.now();
+    const c = h1.net.connect({ port: 80, host: '10.0.0.2', timeout: 1500 });
+    let timedOutAt = -1;
+    c.on('timeout', () => {
+      timedOutAt = clock.now() - t0;
+      c.destroy();
+    });
+    expect(await runUntil(clock, () => c.destroyed)).toBe(true);
+    expect(timedOutAt).toBe(1500);
+    expect(c.connecting).toBe(false);
+  });
+
+  it('write after destroy fails with ERR_STREAM_DESTROYED; end(cb) calls back once finished', async () => {
+    const { clock, h1, h2 } = twoHosts();
+    h2.net.createServer((s) => s.resume()).listen(7);
+    const c = h1.net.connect(7, '10.0.0.2');
+    let finished = false;
+    c.end('bye', () => (finished = true));
+    expect(await runUntil(clock, () => finished)).toBe(true);
+    const d = h1.net.connect(7, '10.0.0.2');
+    d.destroy();
+    let err: (Error & { code?: string }) | null = null;
+    d.on('error', (e) => (err = e));
+    d.write('x', (e) => (err ??= e ?? null));
+    expect(await runUntil(clock, () => err !== null)).toBe(true);
+    expect(err!.code).toBe('ERR_STREAM_DESTROYED');
   });
 });
 
@@ -309,6 +362,26 @@ describe('errors', () => {
     expect(await runUntil(clock, () => got.ended)).toBe(true);
     expect(got.data.toString()).toBe('hi');
     expect(lookup).toEqual([null, '10.0.0.2', 4, 'server.test']);
+  });
+
+  it('names resolve through DNS on the stack once it has a name server (as a DHCP lease gives it)', async () => {
+    const { clock, h1, h2 } = twoHosts();
+    new DnsServer(h2, { zones: [{ origin: 'sim.test', records: [{ name: 'www', type: 'A', data: '10.0.0.2' }] }] });
+    h2.net.createServer((s) => s.end('resolved')).listen(80);
+    const before = collect(h1.net.connect(80, 'www.sim.test'));
+    expect(await runUntil(clock, () => before.closed)).toBe(true);
+    expect(before.error?.message).toMatch(/ENOTFOUND www\.sim\.test \(no DNS server configured/);
+    resolvConf(h1).servers.push(0x0a000002);
+    const c = h1.net.connect(80, 'www.sim.test');
+    let looked: unknown[] | null = null;
+    c.on('lookup', (...a) => (looked = a));
+    const got = collect(c);
+    expect(await runUntil(clock, () => got.ended)).toBe(true);
+    expect(got.data.toString()).toBe('resolved');
+    expect(looked).toEqual([null, '10.0.0.2', 4, 'www.sim.test']);
+    const missing = collect(h1.net.connect(80, 'nope.sim.test'));
+    expect(await runUntil(clock, () => missing.closed)).toBe(true);
+    expect(missing.error?.code).toBe('ENOTFOUND');
   });
 
   it('bad ports throw ERR_SOCKET_BAD_PORT synchronously', () => {

@@ -14,6 +14,19 @@ export function runUntil(clock: VirtualClock, until: () => boolean, maxTime = 60
   return clock.runAsync({ until, maxTime: clock.now() + maxTime });
 }
 
+/**
+ * runUntil for code that also waits on real I/O (file system, the thread pool): virtual time may look idle while a
+ * read is in flight, so keep running (and waiting a little in real time) until `until()` holds or `wallMs` passed.
+ */
+export async function runUntilWithIo(clock: VirtualClock, until: () => boolean, wallMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + wallMs;
+  while (Date.now() < deadline) {
+    if (await clock.runAsync({ until, maxTime: clock.now() + 600_000 })) return true;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return until();
+}
+
 /** Everything a readable delivers, and whether it ended / closed / failed. */
 export function collect(s: Readable) {
   const chunks: Buffer[] = [];

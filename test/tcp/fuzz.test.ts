@@ -10,7 +10,7 @@ import { ChecksumState, SkBuff } from '../../netstack/core/skb.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import { TcpState } from '../../netstack/tcp/types.ts';
 import type { TcpOption } from '../../netstack/tcp/wire.ts';
-import { ADDR_A, ADDR_B, SimNet, connectPair, drain, injectSegment, patternBytes } from './harness.ts';
+import { ADDR_A, ADDR_B, SimNet, connectPair, drain, injectSegment, patternBytes, pumpAll } from './harness.ts';
 
 function invariants(sk: TcpSock): void {
   expect(sk.packetsOut).toBeGreaterThanOrEqual(0);
@@ -138,17 +138,7 @@ describe('TCP under hostile input', () => {
     const n = new SimNet({ seed: 4, ab: { delayMs: 3, dup: 0.3, reorder: 0.2, reorderDelayMs: 9 } });
     const { client, server } = connectPair(n);
     const data = patternBytes(400_000, 9);
-    let off = 0;
-    const pump = () => {
-      while (off < data.length) {
-        const k = client.send(data, off);
-        if (k === 0) return;
-        off += k;
-      }
-      client.shutdown('write');
-    };
-    client.owner = { onWritable: pump };
-    pump();
+    pumpAll(client, data);
     const got: Buffer[] = [];
     let steps = 0;
     n.runUntil(() => {

@@ -299,17 +299,8 @@ export function bulkTransfer(net: TcpNet, data: Uint8Array, maxMs: number, port 
       sk.owner.onReadable!();
     },
   };
-  let sent = 0;
   const client = net.a.connect({ addr: ADDR_B, port });
-  const pump = () => {
-    while (sent < data.length) {
-      const n = client.send(data, sent, Math.min(65536, data.length - sent));
-      if (n === 0) return;
-      sent += n;
-    }
-    if (!client.finQueued) client.shutdown('write');
-  };
-  client.owner = { onConnected: pump, onWritable: pump };
+  pumpAll(client, data);
   net.runUntil(() => done, maxMs);
   listener.close();
   const durationMs = (done ? end : net.clock.now()) - start;
@@ -361,6 +352,25 @@ export function connectPair(
   }, 30_000);
   if (server === null) throw new Error('connectPair: no connection');
   return { client, server, listener };
+}
+
+/**
+ * Write all of `data` as buffer space allows (now and on each onWritable), then half-close if `end`. Replaces the
+ * owner's onWritable/onConnected.
+ */
+export function pumpAll(sk: TcpSock, data: Uint8Array, end = true, after?: () => void): void {
+  let off = 0;
+  const pump = () => {
+    while (off < data.length) {
+      const k = sk.send(data, off, Math.min(65536, data.length - off));
+      if (k === 0) return;
+      off += k;
+    }
+    if (end && !sk.finQueued && !sk.sndShutdown) sk.shutdown('write');
+    after?.();
+  };
+  sk.owner = { ...sk.owner, onConnected: pump, onWritable: pump };
+  pump();
 }
 
 /** Read everything available from a connection into one Buffer. */

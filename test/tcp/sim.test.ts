@@ -114,6 +114,22 @@ describe('TCP bulk transfer simulations (16 MiB, virtual time)', () => {
     expect(net.a.ext.TCPSackRecovery).toBe(0);
   });
 
+  it('recovers with RFC 6675 DupThresh loss marking when RACK is off', () => {
+    const net = new StackNet({
+      seed: 6,
+      ab: { delayMs: 10, rateBps: LINK_BPS, queueLimit: 256, loss: 0.03 },
+      ba: { delayMs: 10, loss: 0.03 },
+      configA: { rack: false, tlp: false },
+    });
+    const part = data.subarray(0, 4 * 1024 * 1024);
+    const r = bulkTransfer(net, part, 3_600_000);
+    expect(r.sha256).toBe(sha256(part));
+    expect(net.a.ext.TCPSackRecovery).toBeGreaterThan(10);
+    expect(net.a.ext.TCPLossProbes).toBe(0);
+    // Most losses are repaired by fast retransmit, not by timeouts.
+    expect(net.a.ext.TCPFastRetrans).toBeGreaterThan(5 * net.a.ext.TCPTimeouts);
+  });
+
   it('grows the receive buffer to the bandwidth-delay product (auto-tuning) and the send buffer with cwnd', () => {
     const { r } = run('autotune rtt 200ms', 200, 0);
     expect(r.sha256).toBe(digest);

@@ -8,20 +8,10 @@ import { Prng } from '../../netstack/core/prng.ts';
 import { type LinkFaults, type PairDevice, createPair } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import type { TcpConfig } from '../../netstack/tcp/types.ts';
 import { TcpHeader, parseTcpHeader } from '../../netstack/tcp/wire.ts';
-import type { LinkParams, SegmentRecord } from './harness.ts';
+import type { LinkParams, SegmentRecord, SimNetOptions } from './harness.ts';
 
-export interface StackNetOptions {
-  seed?: number | string;
-  ab: LinkParams;
-  ba?: LinkParams;
-  mtu?: number;
-  configA?: Partial<TcpConfig>;
-  configB?: Partial<TcpConfig>;
-  /** veth-like: checksums neither computed nor verified. */
-  offload?: boolean;
-  record?: boolean;
+export interface StackNetOptions extends SimNetOptions {
   /** Resolve ARP as it happens (default: permanent neighbour entries, so the first SYN is not delayed). */
   arp?: boolean;
 }

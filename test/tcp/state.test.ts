@@ -3,7 +3,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TcpState } from '../../netstack/tcp/types.ts';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../netstack/tcp/wire.ts';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../netstack/tcp/wire.ts';
 import {
   ADDR_A,
   ADDR_B,
@@ -13,6 +13,7 @@ import {
   drain,
   injectSegment,
   patternBytes,
+  pumpAll,
 } from './harness.ts';
 import { StackNet } from './stacknet.ts';
 
@@ -180,17 +181,7 @@ describe.each(NETS)('over $name', ({ make }) => {
       expect(drain(server).toString()).toBe('request');
       expect(server.state).toBe(TcpState.CLOSE_WAIT);
       const reply = patternBytes(100_000);
-      let off = 0;
-      const pump = () => {
-        while (off < reply.length) {
-          const k = server.send(reply, off);
-          if (k === 0) return;
-          off += k;
-        }
-        server.close();
-      };
-      server.owner = { onWritable: pump };
-      pump();
+      pumpAll(server, reply, false, () => server.close());
       const got: Buffer[] = [];
       n.runUntil(() => {
         got.push(drain(client));
@@ -589,16 +580,7 @@ describe.each(NETS)('over $name', ({ make }) => {
       const n = net({ configB: { rcvBuf: 16 * 1024 } });
       const { client, server } = connectPair(n);
       const data = patternBytes(200_000);
-      let off = 0;
-      const pump = () => {
-        while (off < data.length) {
-          const k = client.send(data, off);
-          if (k === 0) return;
-          off += k;
-        }
-      };
-      client.owner = { onWritable: pump, onConnected: pump };
-      pump();
+      pumpAll(client, data, false);
       n.clock.runFor(20_000);
       expect(n.log.some((s) => s.dir === 'ba' && s.win === 0)).toBe(true);
       expect(n.a.ext.TCPWinProbe).toBeGreaterThanOrEqual(3);
@@ -619,17 +601,7 @@ describe.each(NETS)('over $name', ({ make }) => {
       const n = net({ configB: { rcvBuf: 8 * 1024 }, ab: { delayMs: 5, loss: 0.05 } });
       const { client, server } = connectPair(n);
       const data = patternBytes(300_000);
-      let off = 0;
-      client.owner = {
-        onWritable: () => {
-          while (off < data.length) {
-            const k = client.send(data, off);
-            if (k === 0) return;
-            off += k;
-          }
-        },
-      };
-      client.owner.onWritable!();
+      pumpAll(client, data, false);
       let reads = 0;
       server.owner = {
         onReadable: () => {

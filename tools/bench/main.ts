@@ -8,12 +8,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
-import { mac80211Rx } from './mac80211-rx.ts';
-import { tcpBench } from './tcp.ts';
-import { udpRx } from './udp-rx.ts';
-import { wifiDemo } from './wifi-demo.ts';
+import { loadBenchmarks } from './registry.ts';
 
-const benchmarks: Benchmark[] = [udpRx, mac80211Rx, tcpBench, wifiDemo];
+const benchmarks: Benchmark[] = await loadBenchmarks();
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 

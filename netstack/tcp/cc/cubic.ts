@@ -100,8 +100,13 @@ export class Cubic implements CongestionOps {
     if (rttMs < this.currentRoundMinRtt) this.currentRoundMinRtt = rttMs;
     this.rttSampleCount++;
     if (this.inCss) {
-      // A lower RTT than the baseline: the increase was spurious, back to standard slow start.
-      if (this.currentRoundMinRtt < this.cssBaselineMinRtt) {
+      // A lower RTT than the baseline over a whole later round (N_RTT_SAMPLE samples): the increase was spurious,
+      // back to standard slow start.
+      if (
+        this.cssRounds > 0 &&
+        this.rttSampleCount >= N_RTT_SAMPLE &&
+        this.currentRoundMinRtt < this.cssBaselineMinRtt
+      ) {
         this.cssBaselineMinRtt = Number.POSITIVE_INFINITY;
         this.cssRounds = 0;
       }

@@ -1,9 +1,10 @@
 /**
- * `airstack host --tap NAME --ip A.B.C.D/NN [--gw G] [--udp-echo PORT] [--pcap FILE] [--netns NS] [--mtu N]`
+ * `airstack host --tap NAME --ip A.B.C.D/NN [--gw G] [--udp-echo PORT] [--tcp-echo PORT] [--http PORT --http-root DIR]
+ *  [--pcap FILE] [--netns NS] [--mtu N]`
  *
  * Runs the netstack as a host on a Linux TAP device (created if it does not exist): it answers ping (and ARP),
- * serves UDP echo, writes a pcapng of everything on the TAP when asked, and on SIGINT/SIGTERM prints its counters
- * and exits 0. The kernel's side of the TAP is configured by whoever runs it, e.g.
+ * serves UDP and TCP echo and static files over HTTP (host/), writes a pcapng of everything on the TAP when asked,
+ * and on SIGINT/SIGTERM prints its counters and exits 0. The kernel's side of the TAP is configured by whoever runs it, e.g.
  *
  *     airstack host --tap tap0 --ip 10.0.0.2/24 --udp-echo 7 &
  *     ip addr add 10.0.0.1/24 dev tap0 && ping 10.0.0.2
@@ -23,6 +24,9 @@ import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts'
 import { Stack } from '../../../netstack/stack.ts';
 import type { UdpSocket } from '../../../netstack/udp/socket.ts';
 import { UsageError } from '../errors.ts';
+import { dhcpClientFeature, dhcpServerFeature } from '../host-dhcp.ts';
+import { httpFeature } from './host/http.ts';
+import { tcpEchoFeature } from './host/tcp-echo.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // What a feature of `airstack host` is
@@ -110,14 +114,14 @@ export function parsePort(s: string, what: string): number {
   return Number(s);
 }
 
-function parseMtu(s: string): number {
+export function parseMtu(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 68 || Number(s) > 65521) {
     throw new UsageError(`--mtu '${s}' is not an MTU a TAP takes (68..65521)`);
   }
   return Number(s);
 }
 
-function parseMac(s: string): Buffer {
+export function parseMac(s: string): Buffer {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s)) throw new UsageError(`--mac '${s}' is not a MAC (aa:bb:cc:dd:ee:ff)`);
   const mac = Buffer.from(s.split(':').map((x) => Number.parseInt(x, 16)));
   if (mac[0]! & 1) throw new UsageError(`--mac ${s} is a multicast address`);
@@ -154,7 +158,9 @@ export const order = 20;
 export function register(program: Command): void {
   const cmd = program
     .command('host')
-    .description('run the netstack as a host on a Linux TAP device: answers ping, serves UDP echo (needs root)')
+    .description(
+      'run the netstack as a host on a Linux TAP device: answers ping, serves UDP/TCP echo and HTTP (needs root)',
+    )
     .requiredOption('--tap <name>', 'TAP interface to use (created if it does not exist)')
     .option('--ip <A.B.C.D/NN>', "this host's address and prefix length")
     .option('--gw <A.B.C.D>', 'default gateway');
@@ -342,4 +348,10 @@ export function formatCounters(groups: Record<string, Record<string, number>>): 
 }
 
 /** The features of `airstack host`, in the order their options are listed. */
-export const hostFeatures: HostFeature[] = [udpEchoFeature];
+export const hostFeatures: HostFeature[] = [
+  udpEchoFeature,
+  tcpEchoFeature,
+  httpFeature,
+  dhcpClientFeature,
+  dhcpServerFeature,
+];
