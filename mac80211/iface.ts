@@ -30,15 +30,15 @@ export interface MlmeHandler {
   beaconLoss?(): void;
   /** ieee80211_connection_loss from the driver. */
   connectionLoss?(): void;
+  /**
+   * AP: a data frame from `addr`, which is not associated (a class 3 frame). hostapd answers with a
+   * deauthentication, reason 7 (cfg80211_rx_spurious_frame). The frame itself is dropped.
+   */
+  spuriousData?(addr: Uint8Array): void;
   /** A frame sent with a status callback was acknowledged or not (borrowed skb). */
   txStatus?(skb: SkBuff, info: TxInfo, status: TxStatus): void;
   /** The hardware was restarted and mac80211 reprogrammed interfaces, stations and keys. */
   restarted?(): void;
-  /**
-   * AP: a unicast data frame from a peer that is not associated (cfg80211_rx_spurious_frame); hostapd answers
-   * with a deauthentication, reason 7. `addr` is a view of the transmitter address, valid during the call.
-   */
-  rxSpurious?(addr: Uint8Array): void;
 }
 
 /** The EAPOL consumer of an interface (supplicant or authenticator). */

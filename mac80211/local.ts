@@ -12,7 +12,7 @@
 import type { Clock } from '../netstack/core/clock.ts';
 import { logger } from '../netstack/core/log.ts';
 import type { NetCore } from '../netstack/core/netdevice.ts';
-import { SKB_DEFAULT_HEADROOM, SkBuff } from '../netstack/core/skb.ts';
+import { SkBuff } from '../netstack/core/skb.ts';
 import { isMulticastAddr, macToString } from './addr.ts';
 import { ETH_ALEN, ETH_HLEN } from './bridge/llc.ts';
 import {
@@ -31,6 +31,7 @@ import {
   type Sta,
   StaState,
   type TxInfo,
+  type TxQueueParams,
   type TxStatus,
   type Vif,
 } from './driver-ops.ts';
@@ -40,9 +41,9 @@ import { cipherName, Ieee80211Key, NUM_KEY_SLOTS } from './key.ts';
 import { Ieee80211NetDev } from './netdev.ts';
 import type { InstallKey } from './rsn/keys.ts';
 import type { CipherSuite } from './rsn/suites.ts';
-import { ieee80211Rx } from './rx/rx.ts';
+import { ieee80211Rx, ieee80211RxList, RxPending } from './rx/rx.ts';
 import { StaInfo } from './sta-info.ts';
-import { RxStats, TxStats } from './stats.ts';
+import { dot11Counters, nonZero, RxStats, TxStats } from './stats.ts';
 import { ieee80211SubifStartXmit } from './tx/tx.ts';
 
 const log = logger('mac80211');
@@ -108,6 +109,8 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
   private ctl: Promise<unknown> = Promise.resolve();
   private readonly statusCallbacks = new Map<SkBuff, (skb: SkBuff, info: TxInfo, status: TxStatus) => void>();
   private ifaceCount = 0;
+  /** Frames of an rxList call waiting for batch decryption. */
+  readonly rxPending = new RxPending();
 
   constructor(
     readonly ops: Ieee80211Ops,
@@ -195,6 +198,19 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
     });
   }
 
+  /** Every counter worth reporting: the RX/TX totals, the non-zero drop reasons, the dot11 MIB view. */
+  counters(): Record<string, unknown> {
+    const { drop: rxDrop, ...rx } = this.rxStats;
+    const { drop: txDrop, ...tx } = this.txStats;
+    return {
+      rx: { ...rx, dropped: this.rxStats.dropped, drops: nonZero(rxDrop) },
+      tx: { ...tx, dropped: this.txStats.dropped, drops: nonZero(txDrop) },
+      dot11: dot11Counters(this.rxStats, this.txStats),
+      restarts: this.restarts,
+      driverErrors: this.driverErrors,
+    };
+  }
+
   sdataOf(vif: Vif): Ieee80211SubIf | null {
     for (const s of this.interfaces) if (s.vif === vif) return s;
     return null;
@@ -221,7 +237,7 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
     });
   }
 
-  confTx(sdata: Ieee80211SubIf, ac: Ac, params: Parameters<NonNullable<Ieee80211Ops['confTx']>>[2]): Promise<void> {
+  confTx(sdata: Ieee80211SubIf, ac: Ac, params: TxQueueParams): Promise<void> {
     return this.control(async () => {
       if (this.started && sdata.running && this.ops.confTx) await this.ops.confTx(sdata.vif, ac, params);
     });
@@ -307,6 +323,8 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
     if (old !== null) old.removed = true;
     return this.control(async () => {
       const hwSta = sta === null ? null : sta.sta;
+      // GUESS: the old key leaves the hardware before the new one arrives (a driver that keys its slots by index
+      // could otherwise clear the new key); frames in between are encrypted and decrypted in software.
       if (old?.uploaded && this.started) await this.driverSetKey('disable', sdata, hwSta, old);
       if (!this.started || !sdata.running) return key;
       await this.uploadKeyLocked(sdata, hwSta, key);
@@ -319,6 +337,8 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
   }
 
   private async uploadKeyLocked(sdata: Ieee80211SubIf, sta: Sta | null, key: Ieee80211Key): Promise<void> {
+    // A key uploaded again (after a restart) must not make the hardware reuse packet numbers.
+    key.conf.txPn = key.txPn;
     try {
       await this.ops.setKey('set', sdata.vif, sta, key.conf);
       key.uploaded = true;
@@ -525,6 +545,10 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
     ieee80211Rx(this, skb, status);
   }
 
+  rxList(skbs: readonly SkBuff[], statuses: readonly RxStatus[]): void {
+    ieee80211RxList(this, skbs, statuses);
+  }
+
   txStatus(skb: SkBuff, info: TxInfo, status: TxStatus): void {
     const st = this.txStats;
     if (status.acked) st.statusAcked++;
@@ -614,9 +638,4 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
       }
     }
   }
-}
-
-/** An skb for a management frame with the driver's headroom (helper for the MLME). */
-export function mgmtSkb(local: Ieee80211Local, len: number): SkBuff {
-  return SkBuff.alloc(len, Math.max(SKB_DEFAULT_HEADROOM, local.caps.extraTxHeadroom + 8), 16);
 }

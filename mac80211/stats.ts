@@ -83,6 +83,12 @@ function zeroed<K extends string>(keys: readonly K[]): Record<K, number> {
   return o;
 }
 
+function total(r: Record<string, number>): number {
+  let n = 0;
+  for (const k in r) n += r[k]!;
+  return n;
+}
+
 export class RxStats {
   /** Frames handed to ieee80211_rx by the driver. */
   frames = 0;
@@ -109,10 +115,9 @@ export class RxStats {
   scanResults = 0;
   readonly drop: Record<RxDropReason, number> = zeroed(RX_DROP_REASONS);
 
+  /** Frames dropped for any reason (Null frames, consumed by design, not counted). */
   get dropped(): number {
-    let n = 0;
-    for (const k of RX_DROP_REASONS) if (k !== 'nullfunc') n += this.drop[k];
-    return n;
+    return total(this.drop) - this.drop.nullfunc;
   }
 }
 
@@ -133,9 +138,7 @@ export class TxStats {
   readonly drop: Record<TxDropReason, number> = zeroed(TX_DROP_REASONS);
 
   get dropped(): number {
-    let n = 0;
-    for (const k of TX_DROP_REASONS) n += this.drop[k];
-    return n;
+    return total(this.drop);
   }
 }
 

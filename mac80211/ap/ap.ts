@@ -608,7 +608,7 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
   }
 
   /** Data from a station that is not associated: tell it (reason 7), at most once a second per station. */
-  rxSpurious(addr: Uint8Array): void {
+  spuriousData(addr: Uint8Array): void {
     if (!this.running) return;
     const k = macToString(addr);
     const now = this.clock.now();

@@ -25,28 +25,19 @@ export const BRIDGE_TUNNEL_HEADER: Readonly<Uint8Array> = Uint8Array.of(0xaa, 0x
 /** 802.1X PAE group address (EAPOL may be sent to it instead of the peer's address). */
 export const PAE_GROUP_ADDR: Readonly<Uint8Array> = Uint8Array.of(0x01, 0x80, 0xc2, 0x00, 0x00, 0x03);
 
+function startsWith(buf: Uint8Array, off: number, h: Readonly<Uint8Array>): boolean {
+  for (let i = 0; i < h.length; i++) if (buf[off + i] !== h[i]) return false;
+  return true;
+}
+
 /** buf[off..off+6) is AA AA 03 00 00 00. */
 export function isRfc1042(buf: Uint8Array, off: number): boolean {
-  return (
-    buf[off] === 0xaa &&
-    buf[off + 1] === 0xaa &&
-    buf[off + 2] === 0x03 &&
-    buf[off + 3] === 0 &&
-    buf[off + 4] === 0 &&
-    buf[off + 5] === 0
-  );
+  return startsWith(buf, off, RFC1042_HEADER);
 }
 
 /** buf[off..off+6) is AA AA 03 00 00 F8. */
 export function isBridgeTunnel(buf: Uint8Array, off: number): boolean {
-  return (
-    buf[off] === 0xaa &&
-    buf[off + 1] === 0xaa &&
-    buf[off + 2] === 0x03 &&
-    buf[off + 3] === 0 &&
-    buf[off + 4] === 0 &&
-    buf[off + 5] === 0xf8
-  );
+  return startsWith(buf, off, BRIDGE_TUNNEL_HEADER);
 }
 
 /**

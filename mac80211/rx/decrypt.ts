@@ -7,13 +7,26 @@
  */
 import { FCTL, hdrLen } from '../frame/fc.ts';
 import { isCcmpFamily, type Ieee80211Key } from '../key.ts';
-import { CcmpResult, ccmpDecryptSkb, ccmpHeaderPn } from '../rsn/ccmp.ts';
+import { CcmpResult, type CcmpResultCode, ccmpDecryptSkb, ccmpHeaderPn } from '../rsn/ccmp.ts';
 import type { RxDropReason } from '../stats.ts';
 import type { RxData } from './rx-data.ts';
 
 const CCMP_HDR_LEN = 8;
 
+/** rxSelectKey's answer when the frame needs software CCMP with rx.key (now, or in a batch: see rx.ts). */
+export const RX_SW_DECRYPT = 'sw-decrypt';
+
 export function rxDecrypt(rx: RxData): RxDropReason | null {
+  const r = rxSelectKey(rx);
+  if (r !== RX_SW_DECRYPT) return r;
+  return rxSwDecrypted(rx, ccmpDecryptSkb(rx.key!.sw!, rx.skb));
+}
+
+/**
+ * Key selection, and everything short of software decryption: null to continue (unprotected, or the hardware's
+ * decryption accepted), a drop reason, or RX_SW_DECRYPT with rx.key and rx.pn set.
+ */
+export function rxSelectKey(rx: RxData): RxDropReason | null | typeof RX_SW_DECRYPT {
   const { skb, status, sta, sdata, fc } = rx;
   const prot = (fc & FCTL.PROTECTED) !== 0;
   const hl = hdrLen(fc);
@@ -52,10 +65,14 @@ export function rxDecrypt(rx: RxData): RxDropReason | null {
   if (key === null || key.removed) return 'no-key';
   if (status.decrypted) return hwDecrypted(rx, key, hl, ivStripped);
   if (key.sw === null) return 'unsupported-cipher';
-  const r = ccmpDecryptSkb(key.sw, skb);
+  if (skb.len >= hl + CCMP_HDR_LEN) rx.pn = ccmpHeaderPn(buf, skb.data + hl);
+  return RX_SW_DECRYPT;
+}
+
+/** The outcome of rsn's CCMP on rx.skb (decrypted in place, header and MIC stripped on success). */
+export function rxSwDecrypted(rx: RxData, r: CcmpResultCode): RxDropReason | null {
   switch (r) {
     case CcmpResult.OK:
-      rx.pn = key.sw.lastPn;
       rx.decrypted = true;
       rx.local.rxStats.swDecrypted++;
       return null;

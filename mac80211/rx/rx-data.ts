@@ -10,6 +10,9 @@ import type { Ieee80211Key } from '../key.ts';
 import type { Ieee80211Local } from '../local.ts';
 import type { StaInfo } from '../sta-info.ts';
 import type { RxDropReason } from '../stats.ts';
+import { FCTL, FTYPE, qosOffset } from '../frame/fc.ts';
+import { RX_PN_MGMT } from '../key.ts';
+import { SEQ_SLOT_NON_QOS } from '../sta-info.ts';
 
 export const RX_QUEUED = 'queued';
 export type RxResult = RxDropReason | typeof RX_QUEUED | null;
@@ -44,7 +47,10 @@ export class RxData {
 
 const pool: RxData[] = [];
 
-/** An RxData for a new frame (from the pool when one is free; nested receive calls each get their own). */
+/**
+ * An RxData for a new frame (from the pool when one is free; nested receive calls each get their own). The TID and
+ * the duplicate-detection and receive-PN slots follow from the Frame Control and QoS Control.
+ */
 export function acquireRxData(
   local: Ieee80211Local,
   sdata: Ieee80211SubIf,
@@ -53,11 +59,18 @@ export function acquireRxData(
   status: RxStatus,
   fc: number,
   multicast: boolean,
-  seqnoIdx: number,
-  securityIdx: number,
-  tid: number,
 ): RxData {
   const rx = pool.pop() ?? new RxData();
+  let tid = 0;
+  rx.seqnoIdx = SEQ_SLOT_NON_QOS;
+  rx.securityIdx = 0;
+  if ((fc & FCTL.FTYPE) !== FTYPE.DATA) rx.securityIdx = RX_PN_MGMT;
+  else if (fc & 0x0080) {
+    tid = skb.buf[skb.data + qosOffset(fc)]! & 0x0f;
+    rx.seqnoIdx = tid;
+    rx.securityIdx = tid;
+  }
+  rx.tid = tid & 7;
   rx.local = local;
   rx.sdata = sdata;
   rx.sta = sta;
@@ -65,9 +78,6 @@ export function acquireRxData(
   rx.status = status;
   rx.fc = fc;
   rx.multicast = multicast;
-  rx.seqnoIdx = seqnoIdx;
-  rx.securityIdx = securityIdx;
-  rx.tid = tid;
   rx.key = null;
   rx.decrypted = false;
   rx.pn = -1;

@@ -31,11 +31,11 @@ import {
 } from '../frame/fc.ts';
 import type { Ieee80211SubIf } from '../iface.ts';
 import type { Ieee80211Local } from '../local.ts';
+import { type CcmpResultCode, ccmpDecryptSkb, ccmpDecryptSkbBatch } from '../rsn/ccmp.ts';
 import type { StaInfo } from '../sta-info.ts';
-import { SEQ_SLOT_NON_QOS } from '../sta-info.ts';
 import type { RxDropReason } from '../stats.ts';
 import { rxAmsdu } from './amsdu.ts';
-import { rxDecrypt } from './decrypt.ts';
+import { RX_SW_DECRYPT, rxSelectKey, rxSwDecrypted } from './decrypt.ts';
 import { rxDefragment } from './defrag.ts';
 import { deliverMsdu } from './deliver.ts';
 import { isRobustMgmt, rxMgmt } from './mgmt.ts';
@@ -51,6 +51,49 @@ function drop(local: Ieee80211Local, skb: SkBuff, reason: RxDropReason, sta: Sta
 
 /** ieee80211_rx: one received frame (takes ownership of skb). */
 export function ieee80211Rx(local: Ieee80211Local, skb: SkBuff, status: RxStatus): void {
+  rxOne(local, skb, status, null);
+}
+
+/**
+ * ieee80211_rx_list: a NAPI poll's frames at once (takes ownership of each). The result is the same as rx() on
+ * each frame in order; the difference is speed: protected data frames that need software CCMP wait in a batch
+ * (until a frame that cannot wait, or the end of the list) and are decrypted together, one keystream computation
+ * per key (rsn's decryptBatch), then finish in their original order.
+ */
+export function ieee80211RxList(local: Ieee80211Local, skbs: readonly SkBuff[], statuses: readonly RxStatus[]): void {
+  const pending = local.rxPending;
+  for (let i = 0; i < skbs.length; i++) rxOne(local, skbs[i]!, statuses[i]!, pending);
+  flushPending(pending);
+}
+
+/** Frames of an rxList call waiting for software decryption in a batch. */
+export class RxPending {
+  readonly rx: RxData[] = [];
+}
+
+function flushPending(p: RxPending | null): void {
+  if (p === null || p.rx.length === 0) return;
+  // Taken out first: delivering a frame may run a nested receive (a synchronous loopback driver).
+  const list = p.rx.splice(0, p.rx.length);
+  let start = 0;
+  // Runs of frames under the same key: one batch each (normally the whole list).
+  while (start < list.length) {
+    const key = list[start]!.key!;
+    let end = start + 1;
+    while (end < list.length && list[end]!.key === key) end++;
+    const skbs: SkBuff[] = [];
+    for (let i = start; i < end; i++) skbs.push(list[i]!.skb);
+    const results = new Uint8Array(skbs.length);
+    ccmpDecryptSkbBatch(key.sw!, skbs, results);
+    for (let i = start; i < end; i++) {
+      const rx = list[i]!;
+      finishFrame(rx, rxSwDecrypted(rx, results[i - start]! as CcmpResultCode));
+    }
+    start = end;
+  }
+}
+
+function rxOne(local: Ieee80211Local, skb: SkBuff, status: RxStatus, pending: RxPending | null): void {
   const stats = local.rxStats;
   stats.frames++;
   stats.bytes += skb.len;
@@ -110,11 +153,12 @@ export function ieee80211Rx(local: Ieee80211Local, skb: SkBuff, status: RxStatus
       if (!sdata.running || sdata.type === 'monitor') continue;
       const sta = sdata.staGet(buf, off + 10);
       if (sta !== null && acceptFrame(sdata, sta, skb, fc, multicast)) {
-        handleFrame(local, sdata, sta, skb, status, fc, multicast);
+        handleFrame(local, sdata, sta, skb, status, fc, multicast, pending);
         return;
       }
     }
   }
+  flushPending(pending);
   // Frames from no known peer (and management frames): every interface that accepts them.
   let target: Ieee80211SubIf | null = null;
   for (let i = 0; i < ifaces.length; i++) {
@@ -122,14 +166,16 @@ export function ieee80211Rx(local: Ieee80211Local, skb: SkBuff, status: RxStatus
     if (!sdata.running || sdata.type === 'monitor') continue;
     const sta = sdata.staGet(buf, off + 10);
     if (!acceptFrame(sdata, sta, skb, fc, multicast)) continue;
-    if (target !== null) handleFrame(local, target, target.staGet(buf, off + 10), skb.copy(), status, fc, multicast);
+    if (target !== null) {
+      handleFrame(local, target, target.staGet(buf, off + 10), skb.copy(), status, fc, multicast, null);
+    }
     target = sdata;
   }
   if (target === null) {
     drop(local, skb, 'no-interface');
     return;
   }
-  handleFrame(local, target, target.staGet(buf, off + 10), skb, status, fc, multicast);
+  handleFrame(local, target, target.staGet(buf, off + 10), skb, status, fc, multicast, null);
 }
 
 /** ieee80211_accept_frame for the interface types we have. */
@@ -176,35 +222,47 @@ function handleFrame(
   status: RxStatus,
   fc: number,
   multicast: boolean,
+  pending: RxPending | null,
 ): void {
-  const buf = skb.buf;
-  const off = skb.data;
-  let tid = 0;
-  let seqnoIdx = SEQ_SLOT_NON_QOS;
-  let securityIdx = 0;
-  if ((fc & FCTL.FTYPE) === FTYPE.DATA) {
-    if (fc & 0x0080) {
-      tid = buf[off + qosOffset(fc)]! & 0x0f;
-      seqnoIdx = tid;
-      securityIdx = tid;
+  const rx = acquireRxData(local, sdata, sta, skb, status, fc, multicast);
+  let r = handlersToDecrypt(rx);
+  if (r === RX_SW_DECRYPT) {
+    if (pending !== null) {
+      pending.rx.push(rx);
+      return;
     }
-  } else securityIdx = 16;
-  const rx = acquireRxData(local, sdata, sta, skb, status, fc, multicast, seqnoIdx, securityIdx, tid & 7);
-  const r = invokeHandlers(rx);
-  if (r !== null && r !== RX_QUEUED) drop(local, rx.skb, r, sta);
-  releaseRxData(rx);
+    r = rxSwDecrypted(rx, ccmpDecryptSkb(rx.key!.sw!, rx.skb));
+  }
+  // Everything before this frame finishes first.
+  flushPending(pending);
+  finishFrame(rx, r);
 }
 
-function invokeHandlers(rx: RxData): RxResult {
+/**
+ * The handlers up to and including key selection. Side effects: the peer's counters and duplicate state, and an AP's
+ * spurious-frame report. Frames still waiting for batch decryption cannot change what these see, except for a key
+ * that a waiting (protected) EAPOL frame would install; but a peer starts using a new key only after our answer to
+ * that frame, which leaves when the batch is flushed.
+ */
+function handlersToDecrypt(rx: RxData): RxResult | typeof RX_SW_DECRYPT {
   let r: RxResult = checkDup(rx);
   if (r !== null) return r;
   r = checkAssociated(rx);
   if (r !== null) return r;
   r = staProcess(rx);
   if (r !== null) return r;
-  r = rxDecrypt(rx);
-  if (r !== null) return r;
-  r = rxDefragment(rx);
+  return rxSelectKey(rx);
+}
+
+/** After decryption (r: its verdict): the remaining handlers, then the drop or the end of the frame's journey. */
+function finishFrame(rx: RxData, r: RxResult): void {
+  if (r === null) r = handlersAfterDecrypt(rx);
+  if (r !== null && r !== RX_QUEUED) drop(rx.local, rx.skb, r, rx.sta);
+  releaseRxData(rx);
+}
+
+function handlersAfterDecrypt(rx: RxData): RxResult {
+  const r = rxDefragment(rx);
   if (r !== null) return r;
   const fc = rx.fc;
   if ((fc & FCTL.FTYPE) === FTYPE.MGMT) return rxMgmt(rx);
@@ -241,7 +299,7 @@ function checkAssociated(rx: RxData): RxResult {
     // Unprotected EAPOL: the EtherType of an LLC/SNAP header is readable in the clear.
     if (((b[p]! << 8) | b[p + 1]!) === ETH_P_PAE && (fc & FCTL.PROTECTED) === 0) return null;
   }
-  if (sdata.type === 'ap' && !rx.multicast) sdata.mlme?.rxSpurious?.(skb.buf.subarray(skb.data + 10, skb.data + 16));
+  if (sdata.type === 'ap' && !rx.multicast) sdata.mlme?.spuriousData?.(skb.buf.subarray(skb.data + 10, skb.data + 16));
   return 'not-associated';
 }
 

@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Airdecap } from '../../mac80211/decap/airdecap.ts';
+import { hdrLen } from '../../mac80211/frame/fc.ts';
+import { writeFcs } from '../../mac80211/fcs.ts';
+import { encodeRadiotap, RADIOTAP_F } from '../../mac80211/radiotap.ts';
+import { MemorySink, PcapngWriter } from '../../netstack/pcap/pcapng-writer.ts';
 import { readCapture } from '../../netstack/pcap/reader.ts';
 import { classicPcap } from '../../tools/cli/commands/decrypt.ts';
 import { missingShared, repoRoot, sharedPath } from '../support/shared.ts';
@@ -56,6 +60,34 @@ describe('airstack decrypt equals airdecap-ng', () => {
     });
   }
   if (sharedPath('testdata/80211/aircrack-ng') === null) it.skip(missingShared('testdata/80211/aircrack-ng'), () => {});
+});
+
+describe('the same capture as pcapng with radiotap headers, FCS and data padding', () => {
+  const input = sharedPath('testdata/80211/aircrack-ng', 'wpa2-psk-linksys.cap');
+  const ref = sharedPath('testdata/80211/decrypted', 'wpa2-psk-linksys-dec.cap');
+  it.skipIf(input === null || ref === null)('decrypts to the same 25 Ethernet frames', () => {
+    const sink = new MemorySink();
+    const w = new PcapngWriter(sink);
+    const id = w.addInterface({ linkType: 127 });
+    for (const r of readCapture(readFileSync(input!)).records) {
+      const f = r.data;
+      const hl = f.length >= 2 ? hdrLen(f[0]! | (f[1]! << 8)) : 0;
+      // Data frames with a 26-octet header get 2 octets of padding (radiotap DATAPAD): the body starts at 28.
+      const pad = f.length > hl && (hl & 3) !== 0 && (f[0]! & 0x0c) === 0x08 ? 4 - (hl & 3) : 0;
+      // The FCS covers the frame as sent; the padding is the capturing driver's.
+      const withFcs = Buffer.concat([f, Buffer.alloc(4)]);
+      writeFcs(withFcs, 0, withFcs.length);
+      const mpdu = Buffer.concat([withFcs.subarray(0, hl), Buffer.alloc(pad), withFcs.subarray(hl)]);
+      const rt = encodeRadiotap({ fields: { flags: RADIOTAP_F.FCS | (pad ? RADIOTAP_F.DATAPAD : 0), rate: 108 } });
+      w.writePacket(id, Number(r.timestamp / 1_000_000n), Buffer.concat([rt, mpdu]));
+    }
+    const file = join(dir, 'linksys-radiotap.pcapng');
+    writeFileSync(file, sink.bytes());
+    const out = join(dir, 'linksys-radiotap-dec.pcap');
+    const r = airstack('decrypt', '--in', file, '--ssid', 'linksys', '--passphrase', 'dictionary', '--out', out);
+    expect(r.code).toBe(0);
+    expect(readCapture(readFileSync(out)).records.map((x) => hex(x.data))).toEqual(frames(ref!));
+  });
 });
 
 describe('decrypted frames against tshark’s dissection of the same capture', () => {

@@ -3,6 +3,7 @@
  * received frames, and can be told which ciphers its "hardware" takes. Two fake drivers can be joined by an "air"
  * that hands each transmitted frame to the other side's rx, synchronously.
  */
+import type { Clock } from '../../netstack/core/clock.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import {
   type Cipher,
@@ -50,6 +51,8 @@ export class FakeDriver implements Ieee80211Ops {
   readonly keys: KeyConf[] = [];
   /** Where transmitted frames go besides `sent` (another fake driver's rx). */
   peer: FakeDriver | null = null;
+  /** Deliver to the peer after this clock's next tick instead of synchronously (no re-entrant receive). */
+  airClock: Clock | null = null;
   /** Status the "air" reports for frames sent with reqTxStatus. */
   ackAll = true;
   hwGeneratesIv = false;
@@ -112,9 +115,11 @@ export class FakeDriver implements Ieee80211Ops {
     if (info.reqTxStatus) {
       this.hw!.txStatus(skb, info, { acked: this.ackAll, retries: 0 });
     } else skb.free();
-    if (this.peer !== null) {
-      const last = this.sent[this.sent.length - 1]!;
-      this.peer.inject(last.bytes);
+    const peer = this.peer;
+    if (peer !== null) {
+      const bytes = this.sent[this.sent.length - 1]!.bytes;
+      if (this.airClock === null) peer.inject(bytes);
+      else this.airClock.setTimeout(() => peer.inject(bytes), 0.1);
     }
   }
 

@@ -85,6 +85,10 @@ describe('mac80211 on hwsim with a netstack on each side', () => {
     expect([r.transmitted, r.received, r.duplicates]).toEqual([10, 10, 0]);
     // The AP relays the station's ARP broadcast to the whole BSS; the station drops its own frame coming back.
     expect(nonZero(sta.local.rxStats.drop)).toEqual({ 'own-multicast': 1 });
+    expect(sta.local.counters()).toMatchObject({
+      rx: { dropped: 1, drops: { 'own-multicast': 1 } },
+      tx: { dropped: 0 },
+    });
     expect(ap.local.rxStats.dropped).toBe(0);
     expect(ap.local.rxStats.bridged).toBe(1);
     for (const n of [ap, sta]) expect(n.local.rxStats.swDecrypted).toBe(n.local.rxStats.frames);
