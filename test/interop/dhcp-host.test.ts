@@ -128,6 +128,10 @@ describeInterop(
         /^BOUND 10\.207\.0\.100 255\.255\.255\.0 {2}10\.207\.0\.53 10\.207\.0\.54 {2}600$/m,
       );
       const released = waitForLine(child, /dhcp-server: 10\.207\.0\.100 released/, 20_000);
+      // The kernel, at its leased address, reaches the host (and so knows its MAC: dhclient -r deletes the address
+      // right after sending the RELEASE, which would lose a RELEASE still waiting for ARP).
+      const ping = await kernelPing(world, world.airstackIp, { count: 2 });
+      expect(ping.received, ping.output).toBe(2);
       await waitForLeaseFile(join(dir, 'dhclient.leases'));
       await world.exec(['dhclient', '-r', ...args, world.tapName], { timeoutMs: 20_000 });
       await released;
