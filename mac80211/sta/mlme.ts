@@ -635,7 +635,9 @@ export class StationMlme extends EventReporter<StaEvent> implements MlmeHandler,
   private failAttempt(why: TempDisableReason, reason: number | null): void {
     const a = this.cur;
     if (a === null) return;
-    this.disconnectNow(reason ?? ReasonCode.DEAUTH_LEAVING, true, reason !== null, false, false, a.phase === 'auth');
+    // Failing before association completed is reported by its own event (timeout, rejection), not as a disconnection.
+    const silent = a.phase === 'auth' || a.phase === 'assoc';
+    this.disconnectNow(reason ?? ReasonCode.DEAUTH_LEAVING, true, reason !== null, false, false, silent);
     this.tempDisable(why);
   }
 
@@ -825,8 +827,6 @@ export class StationMlme extends EventReporter<StaEvent> implements MlmeHandler,
   connectionLoss(): void {
     this.monitor.driverConnectionLoss();
   }
-
-  txStatus(): void {}
 
   restarted(): void {
     log('%s: hardware restarted; mac80211 reprogrammed the association', this.sdata.name);

@@ -194,6 +194,10 @@ export class Scanner {
     }
   }
 
+  /**
+   * GUESS: while associated, Linux first tells the AP it dozes (a Null frame with PM set) so that it buffers for us;
+   * our AP does no power-save buffering, so frames it sends while we are off-channel are lost (and retried by TCP).
+   */
   private async swScan(o: ScanOptions, channels: Channel[], handler: ScanHandler): Promise<void> {
     this.counters.swScans++;
     const local = this.local;

@@ -2,6 +2,8 @@
  * Joining: the happy path, a wrong passphrase, a hidden SSID, an AP on another channel, and a software scan.
  */
 import { describe, expect } from 'vitest';
+import { HwsimRadio } from '../../drivers/hwsim/radio.ts';
+import type { Ieee80211Ops } from '../../mac80211/driver-ops.ts';
 import { WrongPassphraseError } from '../../mac80211/sta/mlme.ts';
 import { story } from './story.ts';
 
@@ -97,5 +99,34 @@ describe('scenario: connect', () => {
     expect(sta.radio!.counters.scans).toBe(0);
     const r = await w.settle(sta.stack.ping(ap.ip, { count: 2, interval: 100 }));
     expect(r.received).toBe(2);
+  });
+});
+
+describe('scenario: drivers that need more', () => {
+  story('a driver that needs mgd_prepare_tx is asked for the channel before authentication', async (w) => {
+    await w.addAp({ ssid: SSID, passphrase: PASS, channel: 1 });
+    const calls: string[] = [];
+    const sta = await w.addStation({
+      driver: async (ctx) => {
+        const r = new HwsimRadio({ medium: ctx.medium, addr: ctx.addr, core: ctx.core, name: ctx.name });
+        r.caps.needsPrepareTx = true;
+        const ops = r as HwsimRadio & Pick<Ieee80211Ops, 'mgdPrepareTx' | 'mgdCompleteTx'>;
+        ops.mgdPrepareTx = async (_vif, cd, ms) => {
+          calls.push(`prepare ${cd.chan.freq} ${ms} ms`);
+        };
+        const tx = r.tx.bind(r);
+        r.tx = (skb, info) => {
+          if (skb.buf[skb.data] === 0xb0) calls.push('auth');
+          tx(skb, info);
+        };
+        ops.mgdCompleteTx = async () => {
+          calls.push('complete');
+        };
+        return r;
+      },
+    });
+    expect(sta.radio).toBeNull();
+    await w.settle(sta.connect({ ssid: SSID, passphrase: PASS, scanFreqs: [2412] }));
+    expect(calls).toEqual(['prepare 2412 1000 ms', 'auth', 'complete']);
   });
 });
