@@ -1,5 +1,5 @@
 /**
- * wifi-demo: the wall time of the demo scenario in virtual time (`airstack demo --device hwsim`): three APs and a
+ * wifi-demo: the wall time of the demo scenario in virtual time (`airstack demo --device hwsim`): two APs and a
  * station on the mock PHY, a full scan of 2.4 and 5 GHz, WPA2 association and 4-way handshake, DHCP (with its
  * RFC 5227 probes), DNS, five pings and a 1 MiB HTTP download, all in software crypto — lossless, and with 10 %
  * loss on every link. The first run in a fresh process is reported on its own (what `airstack demo` costs: JIT and
