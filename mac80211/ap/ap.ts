@@ -89,7 +89,8 @@ export interface ApStation {
   aid: number;
   listenInterval: number;
   rsne: Uint8Array | null;
-  /** A previous association of this station is being replaced (re-authentication). */
+  /** The AKM it chose (PSK or PSK-SHA256), 0 for an open BSS. */
+  akm: number;
   readonly inactivity: Timer;
   polling: boolean;
 }
@@ -293,6 +294,7 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
       aid: 0,
       listenInterval: 0,
       rsne: null,
+      akm: 0,
       inactivity: this.clock.timer(() => this.checkInactivity(st)),
       polling: false,
     };
@@ -576,6 +578,7 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
     st.aid = aid;
     st.listenInterval = b.listenInterval;
     st.rsne = out.rsne;
+    st.akm = out.akm;
     Object.assign(st.info.sta, { aid, ht: out.ht, vht: out.vht, he: out.he, wmm: out.wmm, rates: out.rates });
     await this.local.staMoveState(st.info, StaState.ASSOC);
     if (this.stas.get(st.addrStr) !== st) return;
@@ -585,7 +588,7 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
     // hostapd starts the 4-way handshake once the response is acknowledged (handle_assoc_cb).
     respond((acked) => {
       if (!acked || this.stas.get(st.addrStr) !== st || st.state !== 'assoc') return;
-      if (this.authenticator !== null && st.rsne !== null) this.authenticator.addStation(st.addr, st.rsne);
+      if (this.authenticator !== null && st.rsne !== null) this.authenticator.addStation(st.addr, st.rsne, st.akm);
       else void this.authorize(st);
     });
   }

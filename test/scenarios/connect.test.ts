@@ -4,6 +4,7 @@
 import { describe, expect } from 'vitest';
 import { HwsimRadio } from '../../drivers/hwsim/radio.ts';
 import type { Ieee80211Ops } from '../../mac80211/driver-ops.ts';
+import { Akm } from '../../mac80211/rsn/suites.ts';
 import { WrongPassphraseError } from '../../mac80211/sta/mlme.ts';
 import { story } from './story.ts';
 
@@ -87,6 +88,20 @@ describe('scenario: connect', () => {
     expect(sta.radio!.operating.chan.freq).toBe(5220);
     const r = await w.settle(sta.stack.ping(ap.ip, { count: 2, interval: 100 }));
     expect(r.received).toBe(2);
+  });
+
+  story('an AP offering PSK and PSK-SHA256 serves a station of each', async (w) => {
+    const ap = await w.addAp({ ssid: SSID, passphrase: PASS, channel: 1, pskSha256: true });
+    const modern = await w.addStation({ name: 'modern' });
+    const legacy = await w.addStation({ name: 'legacy' });
+    const a = await w.settle(modern.connect({ ssid: SSID, passphrase: PASS, scanFreqs: [2412] }));
+    const b = await w.settle(legacy.connect({ ssid: SSID, passphrase: PASS, scanFreqs: [2412], akms: [Akm.PSK] }));
+    expect([a.keyMgmt, b.keyMgmt]).toEqual(['WPA2-PSK-SHA256', 'WPA2-PSK']);
+    // AKM 6 derives its PTK with KDF-SHA256 and signs EAPOL-Key frames with AES-CMAC (descriptor version 3).
+    expect(modern.mlme.supplicant!.params).toMatchObject({ kdf: 'kdf-sha256', descriptorVersion: 3 });
+    expect(legacy.mlme.supplicant!.params).toMatchObject({ kdf: 'prf-sha1', descriptorVersion: 2 });
+    for (const s of [modern, legacy])
+      expect((await w.settle(s.stack.ping(ap.ip, { count: 2, interval: 50 }))).received).toBe(2);
   });
 
   story('a radio without hardware scan is scanned in software', async (w) => {
