@@ -12,7 +12,7 @@ import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
 import { BROADCAST_ADDR, macEquals, macToString } from '../addr.ts';
-import { type RxStatus, StaState, type SupportedBand } from '../driver-ops.ts';
+import { channelToFreq, type RxStatus, StaState, type SupportedBand } from '../driver-ops.ts';
 import { EID } from '../elements/ids.ts';
 import {
   buildAssocResp,
@@ -47,7 +47,7 @@ const log = logger('ap');
 const MAX_LISTEN_INTERVAL = 65535;
 /** Class-3 deauthentications to one address at most this often. GUESS: hostapd has no such limit. */
 const SPURIOUS_DEAUTH_INTERVAL_MS = 1_000;
-/** Time after a failed inactivity poll before the station is dropped. */
+/** Time after an inactivity poll without its status before the station is dropped. GUESS: hostapd waits for the poll's TX status. */
 const POLL_WAIT_MS = 1_000;
 
 export interface AccessPointOptions {
@@ -175,7 +175,7 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
     const s = this.settings;
     const local = this.local;
     const sdata = this.sdata;
-    const freq = s.band === '2g' ? (s.channel === 14 ? 2484 : 2407 + 5 * s.channel) : 5000 + 5 * s.channel;
+    const freq = channelToFreq(s.band, s.channel);
     const chan = hwChannel(local.caps, freq);
     if (chan === null) throw new Error(`channel ${s.channel} (${freq} MHz) is not a channel of this radio`);
     if (!local.started) await local.start();

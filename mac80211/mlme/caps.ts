@@ -115,8 +115,9 @@ export function heOperationElement(color: number): Uint8Array {
   const o = heOperationCodec.decode(body);
   if (!o.ok) throw new Error('HE Operation template did not decode');
   const v: HeOperation = o.value;
+  // GUESS: values an AP commonly sends (PE 16 µs; 1023 = TXOP-based RTS/CTS disabled).
   v.defaultPeDuration = 4;
-  v.txopDurationRtsThreshold = 1023; // RTS/CTS on TXOP duration disabled
+  v.txopDurationRtsThreshold = 1023;
   v.bssColor = color & 0x3f;
   v.basicHeMcsNssSet = mcsMap(1, 0);
   return encodeElement(heOperationCodec, v);

@@ -23,7 +23,7 @@ import type { BssEntry, BssTable } from './bss.ts';
 
 const log = logger('scan');
 
-/** Dwell times (ms) when the caller gives none: Linux's IEEE80211_PROBE_DELAY + channel time are in this range. */
+/** Dwell times (ms) when the caller gives none. GUESS: the range drivers use (hwsim's radio uses the same). */
 export const DWELL_ACTIVE_MS = 30;
 export const DWELL_PASSIVE_MS = 110;
 
