@@ -13,7 +13,7 @@ import { scanResultLine } from '../sta/bss.ts';
 import { WrongPassphraseError } from '../sta/mlme.ts';
 import { akmName, cipherSuiteName } from '../sta/security.ts';
 import { FILE_HOST } from './services.ts';
-import { type ApNode, type StationNode, World } from './world.ts';
+import { type ApNode, type StationNode, type StationOptions, World } from './world.ts';
 
 /** The simulated AP's passphrase: a different --passphrase shows how a rejected passphrase is reported. */
 export const DEMO_PASSPHRASE = 'correct horse battery staple';
@@ -35,10 +35,16 @@ export interface WifiDemoOptions {
   pcap?: string;
   /** Step-by-step lines (nothing when absent). */
   out?: (line: string) => void;
+  /**
+   * The station's driver when it is not the hwsim virtual radio (e.g. emulatedMt7921u() from ./emulated.ts),
+   * and the name the report gives it.
+   */
+  station?: { device: string; driver: StationOptions['driver'] };
 }
 
 export interface WifiDemoReport {
-  device: 'hwsim';
+  /** 'hwsim', or the station driver's name. */
+  device: string;
   scan: {
     bssid: string;
     ssid: string;
@@ -91,7 +97,7 @@ export async function runWifiDemo(o: WifiDemoOptions): Promise<WifiDemoResult> {
     w.capture(writer);
   }
   const report: WifiDemoReport = {
-    device: 'hwsim',
+    device: o.station?.device ?? 'hwsim',
     scan: [],
     link: null,
     dhcp: null,
@@ -114,10 +120,11 @@ export async function runWifiDemo(o: WifiDemoOptions): Promise<WifiDemoResult> {
   });
   // A neighbour, for a scan worth reading: an open guest network on 5 GHz.
   await w.addAp({ name: 'guest', ssid: `${o.ssid}-guest`, channel: 36, services: false });
-  const sta = await w.addStation();
+  const sta = await w.addStation({ driver: o.station?.driver });
   const svc = ap.services!;
 
-  out('airstack demo: a Wi-Fi station joins a WPA2 access point on the simulated radio (hwsim), in virtual time');
+  const what = o.station ? `the ${o.station.device} station` : 'a Wi-Fi station';
+  out(`airstack demo: ${what} joins a WPA2 access point on the simulated radio (hwsim), in virtual time`);
   out(
     `  seed ${o.seed}, loss ${(o.loss * 100).toFixed(o.loss * 100 < 1 && o.loss > 0 ? 1 : 0)}% per frame and try on every link`,
   );
@@ -129,7 +136,8 @@ export async function runWifiDemo(o: WifiDemoOptions): Promise<WifiDemoResult> {
 
   // 1. Scan
   out('');
-  out('1. Scan: every channel of 2.4 and 5 GHz (active where allowed, passive on DFS channels)');
+  const bands = sta.local.caps.bands.map((b) => ({ '2g': '2.4', '5g': '5', '6g': '6' })[b.band]).join(', ');
+  out(`1. Scan: every channel of ${bands} GHz (active where allowed, passive where not)`);
   const t0 = w.clock.now();
   const bsses = await w.settle(sta.mlme.scan());
   out(`   ${bsses.length} BSS in ${ms(w.clock.now() - t0)}:`);
@@ -331,8 +339,10 @@ function counterLines(ap: ApNode, sta: StationNode): string[] {
     ['802.11 frames received', (n) => n.local.rxStats.frames],
     ['802.11 data frames sent', (n) => n.local.txStats.frames],
     ['802.11 management frames sent', (n) => n.local.txStats.mgmt],
-    ['frames CCMP-encrypted (software)', (n) => n.local.txStats.swEncrypted],
-    ['frames CCMP-decrypted (software)', (n) => n.local.rxStats.swDecrypted],
+    ['CCMP-encrypted in software', (n) => n.local.txStats.swEncrypted],
+    ['CCMP-encrypted in hardware', (n) => n.local.txStats.hwEncrypted],
+    ['CCMP-decrypted in software', (n) => n.local.rxStats.swDecrypted],
+    ['CCMP-decrypted in hardware', (n) => n.local.rxStats.hwDecrypted],
     ['MSDUs delivered to the stack', (n) => n.local.rxStats.delivered],
     ['802.11 RX drops (all reasons)', (n) => n.local.rxStats.dropped],
     ['retransmissions on air', (n) => n.radio?.port.counters.txRetries],

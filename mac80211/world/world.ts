@@ -172,8 +172,9 @@ export class World {
         : null;
     const ops = r ?? (await driver!({ medium: this.medium, clock: this.clock, addr, core: stack.core, name: phy }));
     const local = new Ieee80211Local(ops, this.clock, phy);
-    await local.start();
-    const sdata = await local.addInterface(type, { name: 'wlan0', addr });
+    // A real driver's start (MCU commands) takes clock time: run the clock while waiting.
+    await this.settle(local.start());
+    const sdata = await this.settle(local.addInterface(type, { name: 'wlan0', addr }));
     const dev = sdata.dev!;
     stack.addDevice(dev);
     return { name, ops, radio: r, local, sdata, dev, stack };
@@ -191,7 +192,7 @@ export class World {
       config: o,
       random: seededRandom(this.rng.fork(`${name}/rsn`)),
     });
-    await ap.start();
+    await this.settle(ap.start());
     const cidr = o.cidr ?? `10.42.${n}.1/24`;
     base.stack.addAddress(base.dev, cidr);
     const ip = formatIpv4(parseCidr(cidr).addr);
