@@ -11,9 +11,9 @@
  *     stack.addRoute({ dst: 'default', via: '10.0.0.254' });
  *     const r = await stack.ping('10.0.0.2', { count: 3 });
  */
-import type { Clock } from './core/clock.ts';
+import { type Clock, VirtualClock } from './core/clock.ts';
 import { NetCore, type NetDevice } from './core/netdevice.ts';
-import { Prng } from './core/prng.ts';
+import { entropyPrng, Prng } from './core/prng.ts';
 import { logger } from './core/log.ts';
 import { formatCidr, parseCidr, parseIpv4, toIpv4 } from './inet/addr.ts';
 import type { InetProtocol } from './inet/protocol.ts';
@@ -41,7 +41,10 @@ export interface StackOptions {
   clock: Clock;
   /** A name for logs and reports. */
   name: string;
-  /** Randomness (ports, IP ids, ARP timers); default: a Prng seeded with the name. */
+  /**
+   * Randomness (ports, IP ids, ARP timers, TCP ISN secrets). Default: on a VirtualClock a Prng seeded with the name
+   * (reproducible simulations); on any other clock one seeded from OS entropy (unguessable on real networks).
+   */
   rng?: Prng;
   /** Neighbour (ARP) tunables. */
   neigh?: Partial<NeighParams>;
@@ -115,7 +118,7 @@ export class Stack {
   constructor(opts: StackOptions) {
     this.clock = opts.clock;
     this.name = opts.name;
-    this.rng = opts.rng ?? new Prng(opts.name);
+    this.rng = opts.rng ?? (opts.clock instanceof VirtualClock ? new Prng(opts.name) : entropyPrng());
     this.arpNotify = opts.arpNotify ?? true;
     this.core = new NetCore(this.clock);
     this.eth = new Ethernet(this.core);

@@ -296,7 +296,8 @@ export class DhcpClient extends EventEmitter {
     if (type === DhcpType.DECLINE || type === DhcpType.RELEASE) return m;
     m.secs = this.secs();
     if (this.opts.broadcastFlag) m.flags = BOOTP_BROADCAST;
-    // Our largest acceptable message: the device MTU less IP and UDP headers (RFC 2132 §9.10).
+    // Option 57 (RFC 2132 §9.10): the device MTU, read by servers as the largest IP datagram (ISC dhcpd and ours
+    // take 28 bytes of IP and UDP headers off). GUESS: the RFC does not say whether the headers count.
     m.options.set(Opt.MAX_MESSAGE_SIZE, u16Bytes(Math.max(576, Math.min(0xffff, this.dev.mtu))));
     if (this.opts.hostname !== undefined) m.options.set(Opt.HOSTNAME, stringBytes(this.opts.hostname));
     if (this.opts.vendorClass !== undefined) m.options.set(Opt.VENDOR_CLASS, stringBytes(this.opts.vendorClass));

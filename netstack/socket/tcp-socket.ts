@@ -112,7 +112,6 @@ export class Socket extends Duplex {
   #noDelay = false;
   #keepAlive = false;
   #keepAliveDelay = 0;
-  #host: string | null = null;
   #connectPort = 0;
   #connectAddr = '';
   #server: Server | null = null;
@@ -217,7 +216,6 @@ export class Socket extends Duplex {
       this.#keepAliveDelay = opts.keepAliveInitialDelay ?? 0;
     }
     this.connecting = true;
-    this.#host = host;
     this.#connectPort = port;
     const family = ipFamily(host);
     if (family !== 0) {

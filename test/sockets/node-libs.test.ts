@@ -3,6 +3,7 @@
  * createConnection, server fed with server.emit('connection')), keep-alive agents, node:tls (TLS 1.3, both ends
  * on our sockets), https over tls over our TCP, and undici's Agent({ connect }) when undici can be imported.
  */
+import * as undici from 'undici';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -157,45 +158,32 @@ describe('node:tls over stack.net', () => {
   });
 });
 
-/** undici is not a dependency; set AIRSTACK_UNDICI to a copy's index.js to run this (e.g. npm's bundled one). */
-async function loadUndici(): Promise<typeof import('undici-types') | null> {
-  try {
-    return (await import(process.env.AIRSTACK_UNDICI ?? 'undici')) as typeof import('undici-types');
-  } catch {
-    return null;
-  }
-}
-const undici = await loadUndici();
-
-describe.skipIf(undici === null)(
-  'undici over stack.net (skipped: undici is not installed; see AIRSTACK_UNDICI)',
-  () => {
-    it('Agent({ connect }) with our sockets: request() with text and binary bodies', async () => {
-      const { clock, h1, h2 } = twoHosts();
-      const body = pattern(256 * 1024, 9);
-      httpServerOn(h2, 80, (req, res) => {
-        if (req.url === '/big') res.end(body);
-        else res.end(`hello ${req.method}`);
-      });
-      const agent = new undici!.Agent({
-        connect: (opts, cb) => {
-          const s = h1.net.connect(Number(opts.port) || 80, opts.hostname);
-          s.once('connect', () => cb(null, s as never));
-          s.once('error', (e) => cb(e, null));
-        },
-      });
-      let small: string | null = null;
-      let big: Buffer | null = null;
-      void (async () => {
-        const r1 = await undici!.request('http://10.0.0.2/', { dispatcher: agent });
-        small = await r1.body.text();
-        const r2 = await undici!.request('http://10.0.0.2/big', { dispatcher: agent });
-        big = Buffer.from(await r2.body.arrayBuffer());
-      })();
-      expect(await runUntil(clock, () => big !== null)).toBe(true);
-      expect(small).toBe('hello GET');
-      expect(sha256(big!)).toBe(sha256(body));
-      await agent.close();
+describe('undici over stack.net', () => {
+  it('Agent({ connect }) with our sockets: request() with text and binary bodies', async () => {
+    const { clock, h1, h2 } = twoHosts();
+    const body = pattern(256 * 1024, 9);
+    httpServerOn(h2, 80, (req, res) => {
+      if (req.url === '/big') res.end(body);
+      else res.end(`hello ${req.method}`);
     });
-  },
-);
+    const agent = new undici.Agent({
+      connect: (opts, cb) => {
+        const s = h1.net.connect(Number(opts.port) || 80, opts.hostname);
+        s.once('connect', () => cb(null, s as never));
+        s.once('error', (e) => cb(e, null));
+      },
+    });
+    let small: string | null = null;
+    let big: Buffer | null = null;
+    void (async () => {
+      const r1 = await undici.request('http://10.0.0.2/', { dispatcher: agent });
+      small = await r1.body.text();
+      const r2 = await undici.request('http://10.0.0.2/big', { dispatcher: agent });
+      big = Buffer.from(await r2.body.arrayBuffer());
+    })();
+    expect(await runUntil(clock, () => big !== null)).toBe(true);
+    expect(small).toBe('hello GET');
+    expect(sha256(big!)).toBe(sha256(body));
+    await agent.close();
+  });
+});

@@ -14,37 +14,14 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { VirtualClock } from '../../netstack/core/clock.ts';
-import { Prng } from '../../netstack/core/prng.ts';
-import { createPair } from '../../netstack/link/pair.ts';
 import type { Socket } from '../../netstack/socket/tcp-socket.ts';
-import { Stack } from '../../netstack/stack.ts';
 import { loadavg } from 'node:os';
 import { type Benchmark, type BenchResult, type Figure, median } from './framework.ts';
-import { linuxReference } from './tcp.ts';
-
-function world() {
-  const clock = new VirtualClock();
-  const { a, b } = createPair({
-    clock,
-    rng: new Prng(1),
-    rxRingSize: 4096,
-    rxPoolSize: 4096,
-    features: { rxCsumUnnecessary: true, txCsumOffload: true },
-  });
-  const h1 = new Stack({ clock, name: 'h1' });
-  const h2 = new Stack({ clock, name: 'h2' });
-  h1.addDevice(a);
-  h2.addDevice(b);
-  h1.addAddress(a, '10.0.0.1/24');
-  h2.addAddress(b, '10.0.0.2/24');
-  clock.runUntilIdle();
-  return { clock, h1, h2 };
-}
+import { linuxReference, world } from './tcp.ts';
 
 /** One connection, `total` bytes written in 256 KiB chunks honouring write()/'drain'; wall seconds. */
 export async function socketBulk(total: number): Promise<{ seconds: number; cpuSeconds: number; retrans: number }> {
-  const { clock, h1, h2 } = world();
+  const { clock, h1, h2 } = world(true);
   let rcvd = 0;
   h2.net
     .createServer((s) => {
@@ -81,7 +58,7 @@ const gc = runInNewContext('gc') as () => void;
 
 /** Heap + ArrayBuffers per idle established connection end, Socket objects included. */
 async function socketIdleMemory(n: number): Promise<number> {
-  const { clock, h1, h2 } = world();
+  const { clock, h1, h2 } = world(true);
   const keep: Socket[] = [];
   h2.net.createServer((s) => keep.push(s)).listen(80, undefined, 8192);
   const open = async (count: number) => {
@@ -104,7 +81,7 @@ async function socketIdleMemory(n: number): Promise<number> {
 
 /** Open and close n connections through the sockets, 200 at a time; wall seconds. */
 async function socketChurn(n: number): Promise<number> {
-  const { clock, h1, h2 } = world();
+  const { clock, h1, h2 } = world(true);
   h2.net
     .createServer((s) => {
       s.resume();

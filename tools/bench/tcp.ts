@@ -23,7 +23,8 @@ import type { Benchmark, BenchResult, Figure } from './framework.ts';
 
 const H2 = 0x0a000002;
 
-function world(offload: boolean) {
+/** Two stacks (10.0.0.1, 10.0.0.2) on the in-memory link at MTU 1500, in virtual time. */
+export function world(offload: boolean) {
   const clock = new VirtualClock();
   const { a, b } = createPair({
     clock,
@@ -41,7 +42,7 @@ function world(offload: boolean) {
   const t1 = h1.tcp;
   const t2 = h2.tcp;
   clock.runUntilIdle();
-  return { clock, t1, t2 };
+  return { clock, h1, h2, t1, t2 };
 }
 
 /** Bulk transfer of `total` bytes; returns wall seconds and CPU seconds (user + system) of this process. */

@@ -20,13 +20,11 @@ import { RealClock } from '../../../netstack/core/clock.ts';
 import { hostname } from 'node:os';
 import { DhcpClient, type DhcpLease } from '../../../netstack/dhcp/client.ts';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4, prefixMask } from '../../../netstack/inet/addr.ts';
-import { TapDevice, TapError } from '../../../netstack/link/tap.ts';
 import { attachPcap } from '../../../netstack/pcap/capture.ts';
-import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts';
 import { ipFamily } from '../../../netstack/socket/lookup.ts';
 import { Stack } from '../../../netstack/stack.ts';
 import { UsageError } from '../errors.ts';
-import { type HostAddress, hostPreflight, parseHostAddress, parseMac, parseMtu } from './host.ts';
+import { createTap, type HostAddress, hostPreflight, openPcap, parseHostAddress, parseMac, parseMtu } from './host.ts';
 
 export const order = 21;
 
@@ -137,23 +135,12 @@ async function runGet(urlArg: string, raw: RawGetOptions): Promise<number> {
   hostPreflight();
   let out: WriteStream | null = null;
   if (raw.out !== undefined) out = await openOut(raw.out);
-  let pcap: PcapngWriter | null = null;
-  if (raw.pcap !== undefined) {
-    try {
-      pcap = new PcapngWriter(new FileSink(raw.pcap), { userAppl: 'airstack get' });
-    } catch (e) {
-      throw new UsageError(`--pcap: ${(e as Error).message}`);
-    }
-  }
+  const pcap = openPcap(raw.pcap, 'airstack get');
   const clock = new RealClock();
-  let dev: TapDevice;
-  try {
-    dev = await TapDevice.create({ name: raw.tap, clock, mtu, mac, backend: raw.backend as 'auto' | 'fd' | 'socat' });
-  } catch (e) {
-    pcap?.close();
-    if (e instanceof TapError) throw new UsageError(e.message);
-    throw e;
-  }
+  const dev = await createTap(
+    { name: raw.tap, clock, mtu, mac, backend: raw.backend as 'auto' | 'fd' | 'socat' },
+    pcap,
+  );
   const say = (line: string) => process.stdout.write(`airstack get: ${line}\n`);
   const stack = new Stack({ clock, name: 'get' });
   const detach = pcap !== null ? attachPcap(stack, pcap, { devices: [dev] }) : null;

@@ -18,7 +18,7 @@
 import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
 import { errnoName } from '../../../netstack/inet/errno.ts';
-import { TapDevice, TapError } from '../../../netstack/link/tap.ts';
+import { TapDevice, TapError, type TapOptions } from '../../../netstack/link/tap.ts';
 import { attachPcap } from '../../../netstack/pcap/capture.ts';
 import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts';
 import { Stack } from '../../../netstack/stack.ts';
@@ -138,6 +138,27 @@ export function hostPreflight(): void {
   }
 }
 
+/** The --pcap file, opened before anything is created (a person's error when it cannot be written). */
+export function openPcap(path: string | undefined, userAppl: string): PcapngWriter | null {
+  if (path === undefined) return null;
+  try {
+    return new PcapngWriter(new FileSink(path), { userAppl });
+  } catch (e) {
+    throw new UsageError(`--pcap: ${(e as Error).message}`);
+  }
+}
+
+/** TapDevice.create with its TapErrors as a person's errors (closing `pcap` when it fails). */
+export async function createTap(opts: TapOptions, pcap: PcapngWriter | null): Promise<TapDevice> {
+  try {
+    return await TapDevice.create(opts);
+  } catch (e) {
+    pcap?.close();
+    if (e instanceof TapError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The command
 
@@ -203,29 +224,11 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
 
   const clock = new RealClock();
   // Opened before the TAP so that a bad path stops us before anything is created.
-  let pcap: PcapngWriter | null = null;
-  if (raw.pcap !== undefined) {
-    try {
-      pcap = new PcapngWriter(new FileSink(raw.pcap), { userAppl: 'airstack host' });
-    } catch (e) {
-      throw new UsageError(`--pcap: ${(e as Error).message}`);
-    }
-  }
-  let dev: TapDevice;
-  try {
-    dev = await TapDevice.create({
-      name: raw.tap,
-      clock,
-      netns: raw.netns,
-      mtu,
-      mac,
-      backend: raw.backend as 'auto' | 'fd' | 'socat',
-    });
-  } catch (e) {
-    pcap?.close();
-    if (e instanceof TapError) throw new UsageError(e.message);
-    throw e;
-  }
+  const pcap = openPcap(raw.pcap, 'airstack host');
+  const dev = await createTap(
+    { name: raw.tap, clock, netns: raw.netns, mtu, mac, backend: raw.backend as 'auto' | 'fd' | 'socat' },
+    pcap,
+  );
 
   const say = (line: string) => process.stdout.write(`airstack host: ${line}\n`);
   const stack = new Stack({ clock, name: 'host' });

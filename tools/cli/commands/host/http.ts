@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Server } from '../../../../netstack/socket/tcp-server.ts';
 import { UsageError } from '../../errors.ts';
 import { type HostFeature, type HostService, parsePort } from '../host.ts';
-import { checkRoot, type StaticCounters, serveStatic } from './static-files.ts';
+import { checkRoot, newStaticCounters, type StaticCounters, serveStatic } from './static-files.ts';
 
 export const httpFeature: HostFeature = {
   options(cmd) {
@@ -26,18 +26,7 @@ export const httpFeature: HostFeature = {
 };
 
 export function httpService(port: number, rootArg: string): HostService {
-  const c: StaticCounters = {
-    requests: 0,
-    ok: 0,
-    partial: 0,
-    notModified: 0,
-    notFound: 0,
-    forbidden: 0,
-    rangeNotSatisfiable: 0,
-    badMethod: 0,
-    errors: 0,
-    bytes: 0,
-  };
+  const c: StaticCounters = newStaticCounters();
   let conns = 0;
   let tcpServer: Server | null = null;
   let httpServer: http.Server | null = null;

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUntilWithIo, twoHosts } from '../../../../test/sockets/world.ts';
-import { checkRoot, contentType, parseRange, serveStatic, type StaticCounters } from './static-files.ts';
+import {
+  checkRoot,
+  contentType,
+  newStaticCounters,
+  parseRange,
+  serveStatic,
+  type StaticCounters,
+} from './static-files.ts';
 
 describe('parseRange', () => {
   it('reads single ranges: first-last, open, suffix; clamps; ignores what it does not understand', () => {
@@ -80,18 +87,7 @@ describe('serveStatic over stack.net', () => {
 
   async function world() {
     const { clock, h1, h2 } = twoHosts();
-    const counters: StaticCounters = {
-      requests: 0,
-      ok: 0,
-      partial: 0,
-      notModified: 0,
-      notFound: 0,
-      forbidden: 0,
-      rangeNotSatisfiable: 0,
-      badMethod: 0,
-      errors: 0,
-      bytes: 0,
-    };
+    const counters: StaticCounters = newStaticCounters();
     const hs = http.createServer(serveStatic(await checkRoot(root), counters));
     hs.keepAliveTimeout = 0;
     h2.net.createServer((s) => hs.emit('connection', s)).listen(80);

@@ -57,6 +57,21 @@ export interface StaticCounters {
   bytes: number;
 }
 
+export function newStaticCounters(): StaticCounters {
+  return {
+    requests: 0,
+    ok: 0,
+    partial: 0,
+    notModified: 0,
+    notFound: 0,
+    forbidden: 0,
+    rangeNotSatisfiable: 0,
+    badMethod: 0,
+    errors: 0,
+    bytes: 0,
+  };
+}
+
 /** A byte range [start, end] (inclusive), or 'unsatisfiable', or null (no usable Range: serve everything). */
 export type RangeResult = { start: number; end: number } | 'unsatisfiable' | null;
 
