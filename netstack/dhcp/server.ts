@@ -106,7 +106,10 @@ export interface DhcpServerCounters {
   naks: number;
   /** REQUESTs for another server, or ones we must not answer (no record of the client). */
   silent: number;
+  /** No message type, or a bad hardware address length. */
   malformed: number;
+  /** Of a known type but without what it needs (a REQUEST with no address, an INFORM with no ciaddr). */
+  invalid: number;
   /** Not a BOOTREQUEST, or an unknown message type. */
   ignored: number;
   poolExhausted: number;
@@ -126,6 +129,7 @@ export class DhcpServer extends EventEmitter {
     naks: 0,
     silent: 0,
     malformed: 0,
+    invalid: 0,
     ignored: 0,
     poolExhausted: 0,
     sendErrors: 0,
@@ -370,7 +374,7 @@ export class DhcpServer extends EventEmitter {
     }
     const addr = m.ciaddr !== 0 ? m.ciaddr : req;
     if (addr === undefined) {
-      this.counters.malformed++;
+      this.counters.invalid++;
       return;
     }
     const rebinding = m.ciaddr !== 0 && rx.dst !== this.serverId;
@@ -463,7 +467,7 @@ export class DhcpServer extends EventEmitter {
 
   private inform(m: DhcpMessage): void {
     if (m.ciaddr === 0) {
-      this.counters.malformed++;
+      this.counters.invalid++;
       return;
     }
     this.counters.acks++;
