@@ -489,7 +489,8 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
   private async onAuth(f: MgmtFrame): Promise<void> {
     const b = f.body;
     if (b.kind !== 'auth') return;
-    const sa = f.header.addr2!;
+    // Copied: the frame's buffer is not ours once we await.
+    const sa = Uint8Array.from(f.header.addr2!);
     this.counters.auths++;
     const respond = (status: number, sta: StaInfo | null) =>
       sendFrame(
@@ -524,7 +525,7 @@ export class AccessPoint extends EventReporter<ApEvent> implements MlmeHandler, 
   private async onAssocReq(f: MgmtFrame): Promise<void> {
     const b = f.body;
     if (b.kind !== 'assoc-req' && b.kind !== 'reassoc-req') return;
-    const sa = f.header.addr2!;
+    const sa = Uint8Array.from(f.header.addr2!);
     const reassoc = b.kind === 'reassoc-req';
     this.counters.assocReqs++;
     const st = this.station(sa);

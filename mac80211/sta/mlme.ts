@@ -14,7 +14,7 @@ import { logger } from '../../netstack/core/log.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
 import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { macEqual, macEquals, macToString } from '../addr.ts';
-import { type Ac, type BssChanged, type RxStatus, StaState, type TxStatus } from '../driver-ops.ts';
+import { type Ac, type BssChanged, type RxStatus, StaState, type TxQueueParams, type TxStatus } from '../driver-ops.ts';
 import { EID, EID_EXT, MS_OUI_TYPE_WMM, OUI_MICROSOFT } from '../elements/ids.ts';
 import type { Elements } from '../elements/elements.ts';
 import { AUTH_ALG, CAPAB } from '../frame/mgmt.ts';
@@ -491,11 +491,12 @@ export class StationMlme extends EventReporter<StaEvent> implements MlmeHandler,
     } else this.setState('ASSOCIATED');
     this.report({ type: 'associated', bssid: a.bss.bssidStr, aid });
     this.monitor.start(a.bss.beaconInterval);
-    void this.completeAssoc(a, e);
+    // Read now: the frame's buffer is not ours after this call.
+    void this.completeAssoc(a, a.wmm ? parseWmmParams(e) : null);
   }
 
   /** The rest of ieee80211_assoc_success: peer state, BSS configuration, EDCA; an open network is connected now. */
-  private async completeAssoc(a: Attempt, resp: Elements): Promise<void> {
+  private async completeAssoc(a: Attempt, edca: Map<Ac, TxQueueParams> | null): Promise<void> {
     const local = this.local;
     const sdata = this.sdata;
     const bss = sdata.bss;
@@ -520,10 +521,7 @@ export class StationMlme extends EventReporter<StaEvent> implements MlmeHandler,
         erpPreamble: true,
       };
       await local.bssInfoChanged(sdata, changed);
-      if (a.wmm) {
-        const params = parseWmmParams(resp);
-        if (params !== null) for (const [ac, p] of params) await local.confTx(sdata, ac as Ac, p);
-      }
+      if (edca !== null) for (const [ac, p] of edca) await local.confTx(sdata, ac, p);
       if (local.caps.needsPrepareTx && local.ops.mgdCompleteTx) await local.ops.mgdCompleteTx(sdata.vif);
       if (this.cur !== a) return;
       if (a.rsn === null) await this.authorized(a);
