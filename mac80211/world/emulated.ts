@@ -11,7 +11,6 @@ import { EmulatedMt7921u } from '../../drivers/mt7921u/emulator/index.ts';
 import { Mt7921uHw } from '../../drivers/mt7921u/ops.ts';
 import { createMt7921uDevice } from '../../drivers/mt7921u/usb-bus.ts';
 import { buildPatch, buildRamCode, parsePatch, parseRamCode } from '../../firmware/index.ts';
-import { VirtualClock } from '../../netstack/core/clock.ts';
 import type { Ieee80211Ops } from '../driver-ops.ts';
 import type { DriverContext } from './world.ts';
 
@@ -44,27 +43,9 @@ export function emulatedMt7921u(o: EmulatedOptions = {}): (ctx: DriverContext) =
       core: ctx.core,
       firmware: { patch: parsePatch(patch), ram: parseRamCode(ram) },
     });
-    await runWhile(ctx, device.probe());
+    await ctx.settle(device.probe(), 60_000);
     const hw = new Mt7921uHw(device);
     o.onReady?.(emu, hw);
     return hw;
   };
-}
-
-/** Run a virtual clock until `p` settles (the factory is called while nobody else runs it). */
-async function runWhile<T>(ctx: DriverContext, p: Promise<T>): Promise<T> {
-  const clock = ctx.clock;
-  if (!(clock instanceof VirtualClock)) return p;
-  let done = false;
-  p.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await clock.runAsync({ until: () => done, maxTime: clock.now() + 60_000 });
-  if (!done) throw new Error('the emulated MT7921U did not come up within 60 s of virtual time');
-  return p;
 }

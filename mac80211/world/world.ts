@@ -77,13 +77,17 @@ export interface StationOptions {
   driver?: (ctx: DriverContext) => Promise<Ieee80211Ops>;
 }
 
-/** What a driver factory gets: the medium to attach its radio to, the clock, and the softirq for its NAPI. */
+/**
+ * What a driver factory gets: the medium to attach its radio to, the clock, the softirq for its NAPI, and
+ * `settle` to run the clock while it brings its hardware up.
+ */
 export interface DriverContext {
   medium: Medium;
   clock: Clock;
   addr: Uint8Array;
   core: NetCore;
   name: string;
+  settle<T>(p: Promise<T>, maxMs?: number): Promise<T>;
 }
 
 /** What every node has: its driver on the medium, mac80211, its interface, and a host stack. */
@@ -170,7 +174,15 @@ export class World {
       driver === undefined
         ? new HwsimRadio({ medium: this.medium, addr, core: stack.core, name: phy, ...radio })
         : null;
-    const ops = r ?? (await driver!({ medium: this.medium, clock: this.clock, addr, core: stack.core, name: phy }));
+    const ctx: DriverContext = {
+      medium: this.medium,
+      clock: this.clock,
+      addr,
+      core: stack.core,
+      name: phy,
+      settle: (p, maxMs) => this.settle(p, maxMs),
+    };
+    const ops = r ?? (await driver!(ctx));
     const local = new Ieee80211Local(ops, this.clock, phy);
     // A real driver's start (MCU commands) takes clock time: run the clock while waiting.
     await this.settle(local.start());
