@@ -405,6 +405,15 @@ describe('DHCP pools and lossy links', () => {
     expect([again.t, again.rtx]).toEqual([r.t, r.rtx]);
   });
 
+  it('a search list (option 119) takes precedence over the domain name for the resolver configuration', () => {
+    const w = world({ search: ['sim.test', 'corp.test'] });
+    const c = w.client('c1');
+    c.dhcp.start();
+    expect(runUntil(w.clock, () => c.dhcp.state === 'BOUND', 30 * S)).toBe(true);
+    expect(c.dhcp.lease!.search).toEqual(['sim.test', 'corp.test']);
+    expect(resolvConf(c.host.stack).search).toEqual(['sim.test', 'corp.test']);
+  });
+
   it('with the broadcast flag the server broadcasts its replies (nothing for the tap)', () => {
     const w = world();
     const c = w.client('c1', { broadcastFlag: true });
