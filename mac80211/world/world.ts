@@ -63,7 +63,11 @@ export interface ApOptions extends ApConfig {
 
 export interface StationOptions {
   name?: string;
-  addr?: Uint8Array;
+  /**
+   * MAC address (default 02:00:00:00:02:nn), or 'driver': the address the driver reports (caps.addr), as for a
+   * real dongle whose address is in its EFUSE.
+   */
+  addr?: Uint8Array | 'driver';
   /** Static address once connected (when DHCP is not used): default 10.42.0.(10+n)/24, outside the DHCP pool. */
   cidr?: string;
   /** Scan in the driver (default) or in software through config(). */
@@ -144,10 +148,13 @@ export class World {
   readonly aps: ApNode[] = [];
   readonly stations: StationNode[] = [];
   readonly monitors: RadiotapMonitor[] = [];
+  /** The clock's time when the world was made (what step-by-step lines count from). */
+  readonly t0: number;
   private ethWriter: PcapngWriter | null = null;
 
   constructor(readonly opts: WorldOptions = {}) {
     this.clock = opts.clock ?? new VirtualClock();
+    this.t0 = this.clock.now();
     this.rng = new Prng(opts.seed ?? 1);
     this.medium = new Medium({
       clock: this.clock,
@@ -167,6 +174,7 @@ export class World {
     type: 'ap' | 'station',
     radio: Partial<HwsimRadioOptions> | undefined,
     driver?: StationOptions['driver'],
+    useDriverAddr = false,
   ): Promise<NodeBase> {
     const stack = new Stack({ clock: this.clock, name, rng: this.rng.fork(`${name}/stack`) });
     const phy = `${name}-phy`;
@@ -183,6 +191,7 @@ export class World {
       settle: (p, maxMs) => this.settle(p, maxMs),
     };
     const ops = r ?? (await driver!(ctx));
+    if (useDriverAddr) addr = ops.caps.addr;
     const local = new Ieee80211Local(ops, this.clock, phy);
     // A real driver's start (MCU commands) takes clock time: run the clock while waiting.
     await this.settle(local.start());
@@ -236,8 +245,10 @@ export class World {
   async addStation(o: StationOptions = {}): Promise<StationNode> {
     const n = this.stations.length;
     const name = o.name ?? (n === 0 ? 'sta' : `sta${n + 1}`);
-    const addr = o.addr ?? nodeMac(2, n);
-    const base = await this.node(name, addr, 'station', { hwScan: o.hwScan ?? true, ...o.radio }, o.driver);
+    const fromDriver = o.addr === 'driver' && o.driver !== undefined;
+    const addr = o.addr instanceof Uint8Array ? o.addr : nodeMac(2, n);
+    const radio = { hwScan: o.hwScan ?? true, ...o.radio };
+    const base = await this.node(name, addr, 'station', radio, o.driver, fromDriver);
     const mlme = new StationMlme({
       local: base.local,
       sdata: base.sdata,
