@@ -287,10 +287,11 @@ export class World {
 
   /**
    * One pcapng of the world: the monitor's radiotap view of the air, and each station's Ethernet view (what its
-   * stack sends and receives on wlan0), every view its own interface. Stations added later are included.
+   * stack sends and receives on wlan0), every view its own interface. Stations added later are included. `air:
+   * false` leaves the medium out (a world whose station is a real dongle has nothing on its medium).
    */
-  capture(writer: PcapngWriter, opts: { ethernet?: boolean } = {}): void {
-    this.monitor(writer);
+  capture(writer: PcapngWriter, opts: { ethernet?: boolean; air?: boolean } = {}): void {
+    if (opts.air ?? true) this.monitor(writer);
     if (opts.ethernet ?? true) {
       this.ethWriter = writer;
       for (const s of this.stations) attachPcap(s.stack, writer, { devices: [s.dev], prefix: s.name });

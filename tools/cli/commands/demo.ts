@@ -1,12 +1,21 @@
 /**
- * `airstack demo`: the most complete end-to-end path that exists, told step by step, deterministic for a seed.
+ * `airstack demo`: the most complete end-to-end path that exists, told step by step.
  *
- *  - `--device hwsim` (the default): a Wi-Fi station and a WPA2 access point on the simulated radio, in virtual
- *    time — scan, connect, DHCP, DNS, ping the gateway, download a file over HTTP (mac80211/world/demo.ts). With
- *    `--json` one object { device, scan, link, dhcp, dns, ping, http, counters }. A passphrase the AP rejects
- *    exits with code 2 and says the passphrase is probably wrong.
+ *  - With no `--device`: a real MT7921U dongle when one is attached (`usb`), otherwise the emulated one
+ *    (`emulated`); the first line says which.
+ *  - `--device usb`: the driver on the dongle, against a real network: bring-up (firmware download with a progress
+ *    bar), scan; with `--ssid` (and `--passphrase` unless the network is open) connect, DHCP, DNS when the URL has a
+ *    name, ping the gateway, GET `--url` (default http://<gateway>/). No dongle: one line, exit 1.
+ *  - `--device emulated`: the same code on the emulated MT7921U (USB-level) whose radio is on the mock PHY next to
+ *    the simulated WPA2 AP of `--device hwsim`; virtual time, deterministic for a seed. Real firmware images when
+ *    found on disk (tools/cli/dongle.ts), synthetic ones otherwise.
+ *  - `--device hwsim`: a station on the hwsim virtual radio and the WPA2 AP (mac80211/world/demo.ts).
  *  - `--device link`: two hosts on the in-memory Ethernet link — ARP resolution, ping, a UDP echo exchange, a
  *    datagram larger than the MTU, and the counters of every layer at the end.
+ *
+ * With `--json` one object { device, [driver, firmware,] scan, link, dhcp, dns, ping, http, counters } (`driver` and
+ * `firmware` of issue 5 only for usb and emulated: hwsim has no MT7921U, so they are absent, not null). A passphrase
+ * the AP rejects exits with code 2 and says the passphrase is probably wrong; another failed step exits 1.
  */
 import type { Command } from 'commander';
 import { VirtualClock } from '../../../netstack/core/clock.ts';
@@ -23,6 +32,9 @@ import { UsageError } from '../errors.ts';
 import { ssidFromString } from '../../../mac80211/elements/basic.ts';
 import { checkPassphrase } from '../../../mac80211/rsn/kdf.ts';
 import { DEMO_PASSPHRASE, DEMO_SSID, runWifiDemo, type WifiDemoResult } from '../../../mac80211/world/demo.ts';
+import { checkHttpUrl } from '../../../mac80211/world/scenario.ts';
+import type { DongleKind } from '../dongle.ts';
+import { type DongleDemoResult, runDongleDemo } from '../dongle-demo.ts';
 
 export interface DemoOptions {
   device: string;
@@ -58,7 +70,7 @@ export interface DemoResult {
 
 const ECHO_PORT = 7;
 
-export const DEVICES = ['hwsim', 'link'] as const;
+export const DEVICES = ['usb', 'emulated', 'hwsim', 'link'] as const;
 
 function checkDevice(d: string): void {
   if (!(DEVICES as readonly string[]).includes(d)) {
@@ -341,17 +353,25 @@ export interface HwsimDemoCli {
   passphrase: string;
 }
 
-/** `--device hwsim`: run, print, and set the exit code (0 ok, 2 passphrase rejected, 1 another failure). */
-export async function hwsimDemo(o: HwsimDemoCli): Promise<WifiDemoResult> {
-  const problem = checkPassphrase(o.passphrase);
-  if (problem !== null) throw new UsageError(`--passphrase: ${problem}`);
+/** The --ssid and --passphrase a person gave, checked; UsageError saying what is wrong. */
+function checkNetwork(ssid: string | undefined, passphrase: string | undefined): void {
+  if (passphrase !== undefined) {
+    const problem = checkPassphrase(passphrase);
+    if (problem !== null) throw new UsageError(`--passphrase: ${problem}`);
+  }
+  if (ssid === undefined) return;
   let ssidBytes: number;
   try {
-    ssidBytes = ssidFromString(o.ssid).length;
+    ssidBytes = ssidFromString(ssid).length;
   } catch (e) {
     throw new UsageError(`--ssid: ${(e as Error).message}`);
   }
   if (ssidBytes === 0) throw new UsageError('--ssid: an SSID has 1 to 32 octets');
+}
+
+/** `--device hwsim`: run, print, and set the exit code (0 ok, 2 passphrase rejected, 1 another failure). */
+export async function hwsimDemo(o: HwsimDemoCli): Promise<WifiDemoResult> {
+  checkNetwork(o.ssid, o.passphrase);
   if (o.pcap !== undefined) checkWritable(o.pcap);
   const r = await runWifiDemo({
     seed: o.seed,
@@ -363,18 +383,58 @@ export async function hwsimDemo(o: HwsimDemoCli): Promise<WifiDemoResult> {
     out: o.json ? undefined : (l) => process.stdout.write(`${l}\n`),
   });
   if (o.json) process.stdout.write(`${JSON.stringify(r.report, null, 2)}\n`);
-  if (r.failure !== null) {
-    const f = r.failure;
-    if (f.step === 'wrong-passphrase') {
-      process.stderr.write(
-        `airstack demo: ${f.message}; check --passphrase (the simulated AP's is "${DEMO_PASSPHRASE}")\n`,
-      );
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`airstack demo: ${f.step} failed: ${f.message}\n`);
-      process.exitCode = 1;
-    }
+  reportFailure(r.failure, DEMO_PASSPHRASE);
+  return r;
+}
+
+/** Exit code and one line on stderr: 2 for a passphrase the AP rejected, 1 for any other failed step. */
+function reportFailure(f: { step: string; message: string } | null, simulatedPassphrase: string | null): void {
+  if (f === null) return;
+  if (f.step === 'wrong-passphrase') {
+    const hint = simulatedPassphrase !== null ? ` (the simulated AP's is "${simulatedPassphrase}")` : '';
+    process.stderr.write(`airstack demo: ${f.message}; check --passphrase${hint}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`airstack demo: ${f.step} failed: ${f.message}\n`);
+    process.exitCode = 1;
   }
+}
+
+export interface DongleDemoCli {
+  /** Absent: a dongle when one is attached, else the emulator. */
+  device?: DongleKind;
+  seed: number;
+  loss: number;
+  count: number;
+  json: boolean;
+  pcap?: string;
+  usbTrace?: string;
+  ssid?: string;
+  passphrase?: string;
+  url?: string;
+}
+
+/** `--device emulated|usb` (and the default): run on the MT7921U driver, print, set the exit code. */
+export async function dongleDemo(o: DongleDemoCli): Promise<DongleDemoResult> {
+  checkNetwork(o.ssid, o.passphrase);
+  if (o.url !== undefined) {
+    const problem = checkHttpUrl(o.url);
+    if (problem !== null) throw new UsageError(`--url ${problem}`);
+  }
+  if (o.pcap !== undefined) checkWritable(o.pcap);
+  const r = await runDongleDemo({
+    ...o,
+    out: o.json ? undefined : (l) => process.stdout.write(`${l}\n`),
+    onDevice: (kind) => {
+      if (kind === 'usb' && o.loss > 0)
+        throw new UsageError('--loss applies to the simulated radio, not to a real dongle');
+      if (kind === 'emulated' && o.url !== undefined) {
+        throw new UsageError('--url is for a real dongle (--device usb): the simulated AP serves its own file');
+      }
+    },
+  });
+  if (o.json) process.stdout.write(`${JSON.stringify(r.report, null, 2)}\n`);
+  reportFailure(r.failure, r.simulatedPassphrase);
   return r;
 }
 
@@ -389,34 +449,42 @@ function checkWritable(path: string): void {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('scan, join a WPA2 network, DHCP, DNS, ping and HTTP on a simulated radio (or two hosts on a link)')
+    .description(
+      'scan, join a WPA2 network, DHCP, DNS, ping and HTTP: on an MT7921U dongle, the emulated one, or a simulated radio',
+    )
     .option(
       '--device <kind>',
-      'hwsim (a station and an AP on the simulated radio) or link (an in-memory Ethernet link)',
-      'hwsim',
+      'usb (a real MT7921U), emulated (the emulated MT7921U next to a simulated AP), hwsim (the simulated radio ' +
+        'alone) or link (an in-memory Ethernet link); default: usb when a dongle is attached, else emulated',
     )
     .option('--seed <n>', 'seed for everything random (loss, backoff, nonces, ports)', '1')
-    .option('--loss <p>', 'probability of losing a frame (each try, each link), 0 to 0.9', '0')
+    .option('--loss <p>', 'simulated radio: probability of losing a frame (each try, each link), 0 to 0.9', '0')
     .option('--count <n>', 'number of pings', '5')
-    .option('--ssid <name>', 'hwsim: the network to join (the simulated AP takes this name)', DEMO_SSID)
+    .option(
+      '--ssid <name>',
+      `the network to join (simulated: the AP takes this name, default "${DEMO_SSID}"; usb: without it, scan only)`,
+    )
     .option(
       '--passphrase <p>',
-      "hwsim: the station's WPA2 passphrase (a wrong one shows how a rejection is reported)",
-      DEMO_PASSPHRASE,
+      `the WPA2 passphrase (simulated: default the AP's, a wrong one shows how a rejection is reported; usb: absent for an open network)`,
     )
-    .option('--json', 'print one JSON object with the results and every counter')
+    .option('--url <url>', 'usb: what to fetch once connected (default http://<gateway>/)')
+    .option('--usb-trace <file>', 'usb, emulated: write every control and bulk transfer to FILE as JSON lines')
+    .option('--json', 'print one JSON object with the results and every counter (no progress bar)')
     .option(
       '--pcap <file>',
-      "write a pcapng: hwsim, the air (radiotap) and the station's Ethernet view; link, both hosts",
+      "write a pcapng: simulated, the air (radiotap) and the station's Ethernet view; usb, the Ethernet view; link, both hosts",
     )
     .action(
       async (opts: {
-        device: string;
+        device?: string;
         seed: string;
         loss: string;
         count: string;
-        ssid: string;
-        passphrase: string;
+        ssid?: string;
+        passphrase?: string;
+        url?: string;
+        usbTrace?: string;
         json?: boolean;
         pcap?: string;
       }) => {
@@ -424,7 +492,8 @@ export function register(program: Command): void {
           if (e.code === 'EPIPE') process.exit(0); // output piped into head & co.
           throw e;
         });
-        checkDevice(opts.device);
+        if (opts.device !== undefined) checkDevice(opts.device);
+        const device = opts.device as (typeof DEVICES)[number] | undefined;
         const common = {
           seed: parseNumber('seed', opts.seed, 0, 2 ** 32 - 1, true),
           loss: parseNumber('loss', opts.loss, 0, 0.9, false),
@@ -432,16 +501,42 @@ export function register(program: Command): void {
           json: opts.json ?? false,
           pcap: opts.pcap,
         };
-        if (opts.device === 'hwsim') {
-          await hwsimDemo({ ...common, ssid: opts.ssid, passphrase: opts.passphrase });
+        const onlyFor = (what: string, v: unknown, devices: string) => {
+          if (v !== undefined) throw new UsageError(`${what} is for --device ${devices}, not ${device}`);
+        };
+        if (device === 'hwsim' || device === 'link') {
+          onlyFor('--usb-trace', opts.usbTrace, 'usb or emulated');
+          onlyFor('--url', opts.url, 'usb');
+        }
+        if (device === 'link') {
+          onlyFor('--ssid', opts.ssid, 'usb, emulated or hwsim');
+          onlyFor('--passphrase', opts.passphrase, 'usb, emulated or hwsim');
+        }
+        if (device === 'hwsim') {
+          await hwsimDemo({
+            ...common,
+            ssid: opts.ssid ?? DEMO_SSID,
+            passphrase: opts.passphrase ?? DEMO_PASSPHRASE,
+          });
           return;
         }
-        const r = await runDemo({ device: opts.device, ...common });
-        if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-        if (!r.ok) {
-          if (opts.json) process.stderr.write(`airstack demo: ${r.failures.join('; ')}\n`);
-          process.exitCode = 2;
+        if (device === 'link') {
+          const r = await runDemo({ device, ...common });
+          if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          if (!r.ok) {
+            if (opts.json) process.stderr.write(`airstack demo: ${r.failures.join('; ')}\n`);
+            process.exitCode = 2;
+          }
+          return;
         }
+        await dongleDemo({
+          ...common,
+          device,
+          ssid: opts.ssid,
+          passphrase: opts.passphrase,
+          url: opts.url,
+          usbTrace: opts.usbTrace,
+        });
       },
     );
 }
