@@ -53,6 +53,17 @@ import {
   type OpenedDongle,
   openDongleForCli,
 } from './dongle.ts';
+import { UsageError } from './errors.ts';
+
+/**
+ * Faults the emulated dongle can be given during the demo (`--fault`), to show the recovery paths:
+ *  - 'mcu-reply': the reply to the first MCU command of the connection is lost → MCU timeout → the driver's full
+ *    reset (WFSYS reset, firmware again) → mac80211 reprograms the chip → the station connects on its next try;
+ *  - 'unplug': the dongle is pulled out 10 ms into the HTTP download → every transfer fails → the step ends with
+ *    "the MT7921U went away", exit 1.
+ */
+export const DEMO_FAULTS = ['mcu-reply', 'unplug'] as const;
+export type DemoFault = (typeof DEMO_FAULTS)[number];
 
 /** The emulated dongle's MAC address: the hwsim demo's station address, so both worlds lease the same IP. */
 export const EMULATED_MAC = Uint8Array.of(0x02, 0, 0, 0, 0x02, 0);
@@ -87,6 +98,8 @@ export interface DongleDemoOptions {
    * of their making, running the dongle's path). Called with the firmware chosen.
    */
   open?: (fw: DriverFirmware) => Promise<{ dongle: OpenedDongle; world: World }>;
+  /** A fault for the emulated dongle (refused on a real one). */
+  fault?: DemoFault;
   /** Told which device was opened, before anything runs on it; may throw to refuse it (it is closed then). */
   onDevice?: (kind: DongleKind) => void;
   /** Told when the device is up (fault injection in tests). */
@@ -147,6 +160,9 @@ export async function runDongleDemo(o: DongleDemoOptions): Promise<DongleDemoRes
   const d = demo as DemoWorld | null;
   try {
     o.onDevice?.(dongle.kind);
+    if (o.fault !== undefined && dongle.emulator === null) {
+      throw new UsageError(`--fault ${o.fault} is for the emulated MT7921U (--device emulated)`);
+    }
   } catch (e) {
     if (d !== null) closeDemoWorld(d);
     await dongle.transport.close();
@@ -185,8 +201,21 @@ export async function runDongleDemo(o: DongleDemoOptions): Promise<DongleDemoRes
       name: 'sta',
       addr: 'driver',
       driver: async (ctx) => {
-        device = await bringUp(dongle, fw, { json: o.json, device: { core: ctx.core } });
-        return new Mt7921uHw(device);
+        const dv = await bringUp(dongle, fw, { json: o.json, device: { core: ctx.core } });
+        device = dv;
+        const hw = new Mt7921uHw(dv);
+        // Say so when the driver resets the chip (mt792x_reset after an MCU timeout), then let mac80211 know.
+        const restart = dv.onRestart;
+        dv.onRestart = (err) => {
+          const when = ((w.clock.now() - w.t0) / 1000).toFixed(3);
+          out(
+            err === null
+              ? `   ${when}  mt7921u: chip reset #${dv.resets} done (${dv.mcu.stats.timeouts} MCU timeout(s) so far): firmware downloaded again; mac80211 reprograms it`
+              : `   ${when}  mt7921u: chip reset failed: ${err.message}`,
+          );
+          restart?.(err);
+        };
+        return hw;
       },
     });
   } catch (e) {
@@ -220,7 +249,13 @@ export async function runDongleDemo(o: DongleDemoOptions): Promise<DongleDemoRes
       d !== null
         ? demoScenario(d, { ssid, passphrase: o.passphrase ?? DEMO_PASSPHRASE, count: o.count, out })
         : { ssid: o.ssid ?? null, passphrase: o.passphrase, count: o.count, url: o.url, out };
-    const r = await runStationScenario(w, sta, { ...scenario, signal: gone.signal, onStep: o.onStep });
+    const emu = dongle.emulator;
+    const onStep = (step: ScenarioStep) => {
+      if (emu !== null && o.fault === 'mcu-reply' && step === 'connect') emu.faults.dropReplies(1);
+      if (emu !== null && o.fault === 'unplug' && step === 'http') w.clock.setTimeout(() => emu.unplug(), 10);
+      o.onStep?.(step);
+    };
+    const r = await runStationScenario(w, sta, { ...scenario, signal: gone.signal, onStep });
     unlisten();
     report = r.report;
     failure = r.failure;

@@ -34,7 +34,7 @@ import { checkPassphrase } from '../../../mac80211/rsn/kdf.ts';
 import { DEMO_PASSPHRASE, DEMO_SSID, runWifiDemo, type WifiDemoResult } from '../../../mac80211/world/demo.ts';
 import { checkHttpUrl } from '../../../mac80211/world/scenario.ts';
 import type { DongleKind } from '../dongle.ts';
-import { type DongleDemoResult, runDongleDemo } from '../dongle-demo.ts';
+import { DEMO_FAULTS, type DemoFault, type DongleDemoResult, runDongleDemo } from '../dongle-demo.ts';
 
 export interface DemoOptions {
   device: string;
@@ -412,6 +412,7 @@ export interface DongleDemoCli {
   ssid?: string;
   passphrase?: string;
   url?: string;
+  fault?: DemoFault;
 }
 
 /** `--device emulated|usb` (and the default): run on the MT7921U driver, print, set the exit code. */
@@ -470,6 +471,11 @@ export function register(program: Command): void {
     )
     .option('--url <url>', 'usb: what to fetch once connected (default http://<gateway>/)')
     .option('--usb-trace <file>', 'usb, emulated: write every control and bulk transfer to FILE as JSON lines')
+    .option(
+      '--fault <what>',
+      'emulated: inject a fault to watch the recovery — mcu-reply (a lost MCU reply while connecting: reset, ' +
+        'reconnect) or unplug (the dongle pulled out during the download: a clear error, exit 1)',
+    )
     .option('--json', 'print one JSON object with the results and every counter (no progress bar)')
     .option(
       '--pcap <file>',
@@ -485,6 +491,7 @@ export function register(program: Command): void {
         passphrase?: string;
         url?: string;
         usbTrace?: string;
+        fault?: string;
         json?: boolean;
         pcap?: string;
       }) => {
@@ -504,6 +511,10 @@ export function register(program: Command): void {
         const onlyFor = (what: string, v: unknown, devices: string) => {
           if (v !== undefined) throw new UsageError(`${what} is for --device ${devices}, not ${device}`);
         };
+        if (opts.fault !== undefined && !(DEMO_FAULTS as readonly string[]).includes(opts.fault)) {
+          throw new UsageError(`--fault ${opts.fault}: expected one of ${DEMO_FAULTS.join(', ')}`);
+        }
+        if (device === 'hwsim' || device === 'link' || device === 'usb') onlyFor('--fault', opts.fault, 'emulated');
         if (device === 'hwsim' || device === 'link') {
           onlyFor('--usb-trace', opts.usbTrace, 'usb or emulated');
           onlyFor('--url', opts.url, 'usb');
@@ -536,6 +547,7 @@ export function register(program: Command): void {
           passphrase: opts.passphrase,
           url: opts.url,
           usbTrace: opts.usbTrace,
+          fault: opts.fault as DemoFault | undefined,
         });
       },
     );
