@@ -136,7 +136,9 @@ export interface DongleDemoResult {
 export async function runDongleDemo(o: DongleDemoOptions): Promise<DongleDemoResult> {
   const out = o.out ?? (() => {});
   const wallStart = performance.now();
-  const fw = o.firmware ?? loadDriverFirmware({ allowSynthetic: o.device !== 'usb', env: o.env });
+  // Synthetic images only ever reach the emulator: openDongleForCli refuses them for a dongle, once it knows
+  // that there is one (so "no dongle" is said before "no firmware").
+  const fw = o.firmware ?? loadDriverFirmware({ allowSynthetic: true, env: o.env });
   const ssid = o.ssid ?? DEMO_SSID;
   let demo: DemoWorld | null = null;
   let dongle: OpenedDongle;

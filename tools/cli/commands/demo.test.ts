@@ -61,8 +61,11 @@ describe('airstack demo --device link', () => {
     const bad = spawnSync(process.execPath, [cli, 'demo', '--loss', '2'], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('airstack: --loss 2: expected a number from 0 to 0.9');
-    const dev = spawnSync(process.execPath, [cli, 'demo', '--device', 'usb'], { encoding: 'utf8' });
+    const dev = spawnSync(process.execPath, [cli, 'demo', '--device', 'wifi'], { encoding: 'utf8' });
     expect(dev.status).toBe(1);
-    expect(dev.stderr).toMatch(/unknown device "usb" \(available: hwsim, link\)/);
+    expect(dev.stderr).toMatch(/unknown device "wifi" \(available: usb, emulated, hwsim, link\)/);
+    const opt = spawnSync(process.execPath, [cli, 'demo', '--device', 'link', '--ssid', 'x'], { encoding: 'utf8' });
+    expect(opt.status).toBe(1);
+    expect(opt.stderr.trim()).toBe('airstack: --ssid is for --device usb, emulated or hwsim, not link');
   });
 });
