@@ -83,6 +83,8 @@ describe('choosing AKM and ciphers', () => {
     expect(candidates(psk, [a, b, other, tkip])).toEqual([b, a]);
     const pinned = makeNetwork({ ssid: 'net', psk: new Uint8Array(32), bssid: a.bssid });
     expect(candidates(pinned, [a, b])).toEqual([a]);
+    const openBss = bss({ signal: -60, sec: { proto: 'open' } });
+    expect(candidates(open, [a, openBss, b])).toEqual([openBss]);
   });
 
   it('asks in the association request for what both sides do', () => {

@@ -106,7 +106,10 @@ export function candidates(net: Network, bsses: readonly BssEntry[]): BssEntry[]
   return bsses
     .filter((b) => bytesEq(b.ssid, net.ssid))
     .filter((b) => net.bssid === null || macEquals(b.bssid, net.bssid))
-    .filter((b) => typeof chooseRsn(net, b) !== 'string')
+    .filter((b) => {
+      const c = chooseRsn(net, b);
+      return c === 'open' || typeof c !== 'string'; // 'open' is a fit (an open network for an open config)
+    })
     .sort((a, b) => b.signal - a.signal || a.bssidStr.localeCompare(b.bssidStr));
 }
 
