@@ -7,7 +7,7 @@
  *     const sta = await world.addStation({ driver: emulatedMt7921u() });
  */
 import { EmulatorRadioAdapter } from '../../drivers/hwsim/emulator-radio.ts';
-import { EmulatedMt7921u } from '../../drivers/mt7921u/emulator/index.ts';
+import { EmulatedMt7921u, type EmulatorOptions } from '../../drivers/mt7921u/emulator/index.ts';
 import { Mt7921uHw } from '../../drivers/mt7921u/ops.ts';
 import { createMt7921uDevice } from '../../drivers/mt7921u/usb-bus.ts';
 import { buildPatch, buildRamCode, parsePatch, parseRamCode } from '../../firmware/index.ts';
@@ -20,6 +20,8 @@ export interface EmulatedOptions {
   ram?: Uint8Array;
   /** Seed of the emulator's own random choices (default 1). */
   seed?: number;
+  /** More emulator settings (timing, FIFO depth, USB speed...). */
+  emulator?: Partial<Omit<EmulatorOptions, 'clock' | 'radio' | 'firmware' | 'macAddress'>>;
   /** Receives the emulator and the device once probed (diagnostics, fault injection). */
   onReady?: (emu: EmulatedMt7921u, hw: Mt7921uHw) => void;
 }
@@ -31,6 +33,7 @@ export function emulatedMt7921u(o: EmulatedOptions = {}): (ctx: DriverContext) =
     const ram = o.ram ?? buildRamCode();
     const port = ctx.medium.attach(ctx.addr, { name: ctx.name });
     const emu = new EmulatedMt7921u({
+      ...o.emulator,
       clock: ctx.clock,
       seed: o.seed ?? 1,
       macAddress: ctx.addr,
