@@ -36,8 +36,11 @@ const PORT = 5001;
 type Security = 'wpa2' | 'open';
 type Direction = 'down' | 'up';
 
-/** A WPA2 or open AP and the emulated MT7921U station, connected with static addresses. */
-async function emulatedLink(security: Security, timing: 'none' | 'phy') {
+/**
+ * A WPA2 or open AP and the emulated MT7921U station (or, for reference, a station on the hwsim virtual radio),
+ * connected with static addresses.
+ */
+async function emulatedLink(security: Security, timing: 'none' | 'phy', hwsimStation = false) {
   const w = new World({ seed: 1, timing });
   const ap = await w.addAp({
     ssid: SSID,
@@ -49,7 +52,7 @@ async function emulatedLink(security: Security, timing: 'none' | 'phy') {
   // (GUESS depth): drops no real chip sees, since its air fills the FIFO slower than SuperSpeed USB drains it.
   // The FIFO is made deep enough for that artifact not to be measured; with airtime modelled it stays as it is.
   const emulator = timing === 'none' ? { inFifoDepth: 8192 } : {};
-  const sta = await w.addStation({ driver: emulatedMt7921u({ emulator }) });
+  const sta = await w.addStation(hwsimStation ? {} : { driver: emulatedMt7921u({ emulator }) });
   await w.settle(
     sta.connect({ ssid: SSID, ...(security === 'wpa2' ? { passphrase: PASSPHRASE } : {}) }, { timeoutMs: 30_000 }),
   );
@@ -107,8 +110,15 @@ async function transfer(w: World, from: Stack, to: Stack, toAddr: string, total:
 
 const mbps = (bytes: number, ms: number) => (bytes * 8) / ms / 1000;
 
-async function measure(security: Security, timing: 'none' | 'phy', dir: Direction, total: number, runs: number) {
-  const { w, ap, sta } = await emulatedLink(security, timing);
+async function measure(
+  security: Security,
+  timing: 'none' | 'phy',
+  dir: Direction,
+  total: number,
+  runs: number,
+  hwsimStation = false,
+) {
+  const { w, ap, sta } = await emulatedLink(security, timing, hwsimStation);
   const [from, to, toAddr] =
     dir === 'down' ? [ap.stack, sta.stack, sta.cidr.split('/')[0]!] : [sta.stack, ap.stack, ap.ip];
   await transfer(w, from, to, toAddr, Math.min(total, 4 << 20)); // warm-up: JIT, windows
@@ -161,6 +171,13 @@ export const mt7921uTcp: Benchmark = {
         data[`${security}-${dir}`] = { host, air: { ...air, runs: undefined } };
       }
     }
+    const ref = await measure('wpa2', 'phy', 'down', quick ? 2 << 20 : 8 << 20, 1, true);
+    figures.push({
+      name: 'virtual-time goodput, hwsim station (reference)',
+      value: Math.round(ref.virtualMbps),
+      unit: 'Mbit/s',
+      note: 'the same air and AP with the hwsim virtual radio as the station: the air, not the chip, is the limit',
+    });
     figures.push({
       name: 'load average',
       value: +loadavg()[0]!.toFixed(1),
