@@ -268,7 +268,11 @@ export async function runDongleDemo(o: DongleDemoOptions): Promise<DongleDemoRes
   }
 
   // The end: radio off (on the real dongle, politely), device closed, trace and capture files complete.
-  if (sta !== null && !dongle.transport.removed) await w.settle(sta.local.stop(), 10_000).catch(() => {});
+  if (sta !== null && !dongle.transport.removed) {
+    // The simulated world keeps its AP's counters as they are; a real-clock world stops everything it runs
+    // (radio, MLME, timers), so that the process can exit.
+    await w.settle(d !== null ? sta.local.stop() : w.stop(), 10_000).catch(() => {});
+  }
   dev?.close();
   if (d !== null) closeDemoWorld(d);
   else w.close();
