@@ -4,12 +4,19 @@
  * the same HIL settings — only the device and the world are handed in (the emulated chip on the mock PHY, next to a
  * simulated AP that plays the lab's network) instead of the dongle and the real clock.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EmulatorRadioAdapter } from '../../drivers/hwsim/emulator-radio.ts';
 import { World } from '../../mac80211/world/world.ts';
 import { loadDriverFirmware, openDongleForCli } from '../../tools/cli/dongle.ts';
 import { EMULATED_MAC, runDongleDemo } from '../../tools/cli/dongle-demo.ts';
+import { haveTshark, tshark, tsharkCheck } from '../support/tshark.ts';
 import { hilConfig, hilDemoOptions } from './env.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'airstack-hil-path-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const LAB = { ssid: 'lab', passphrase: 'lab passphrase 1' };
 
@@ -45,6 +52,7 @@ describe('the HIL story on the emulated MT7921U (the code of airstack demo --dev
   it('WPA2: bring-up, scan, connect, DHCP, ping the gateway, GET the URL with its size and sha256', async () => {
     const { ap, fw, open } = await lab();
     const lines: string[] = [];
+    const pcap = join(dir, 'station.pcapng');
     const r = await runDongleDemo({
       device: 'usb',
       seed: 1,
@@ -52,6 +60,7 @@ describe('the HIL story on the emulated MT7921U (the code of airstack demo --dev
       json: true,
       firmware: fw,
       open,
+      pcap,
       ...env({
         AIRSTACK_HIL_SSID: LAB.ssid,
         AIRSTACK_HIL_PASSPHRASE: LAB.passphrase,
@@ -74,6 +83,13 @@ describe('the HIL story on the emulated MT7921U (the code of airstack demo --dev
     });
     expect(lines).toContain('4. DNS: nothing to resolve (the URL names an address)');
     expect(r.report.driver.chip).toBe('7961');
+    // --pcap on a dongle: the station's Ethernet view only (the air is not ours to see)
+    if (haveTshark()) {
+      expect(tsharkCheck(pcap).malformed).toEqual([]);
+      const protos = tshark(['-n', '-r', pcap, '-T', 'fields', '-e', 'frame.protocols']).trim().split('\n');
+      expect(protos.every((p) => p.startsWith('eth:'))).toBe(true);
+      expect(protos.some((p) => p.includes(':http'))).toBe(true);
+    }
   });
 
   it('an open network and a URL with a name: DNS through the lease’s server', async () => {
