@@ -46,6 +46,9 @@ export function isZeroAddr(a: Uint8Array, off = 0): boolean {
   return (a[off] | a[off + 1] | a[off + 2] | a[off + 3] | a[off + 4] | a[off + 5]) === 0;
 }
 
+/** A private copy of the 6 bytes at a[off]. Not `a.slice()`: on a Buffer (an skb's bytes) that is a view. */
 export function macCopy(a: Uint8Array, off = 0): MacAddr {
-  return a.slice(off, off + 6);
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) out[i] = a[off + i]!;
+  return out;
 }
