@@ -277,6 +277,11 @@ export interface Ieee80211Ops {
 export interface Ieee80211HwCallbacks {
   /** ieee80211_rx: one received 802.11 frame (takes ownership). Called from the driver's NAPI poll. */
   rx(skb: SkBuff, status: RxStatus): void;
+  /**
+   * ieee80211_rx_list: several received frames at once (takes ownership of each), e.g. one NAPI poll's. Same result
+   * as rx() on each in order; mac80211 batches their software decryption. Optional: a driver may always use rx().
+   */
+  rxList?(skbs: readonly SkBuff[], statuses: readonly RxStatus[]): void;
   /** ieee80211_tx_status for a frame sent with reqTxStatus (the skb is returned to mac80211). */
   txStatus(skb: SkBuff, info: TxInfo, status: TxStatus): void;
   /** ieee80211_scan_completed */

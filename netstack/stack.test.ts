@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from './core/clock.ts';
+import { RealClock, VirtualClock } from './core/clock.ts';
 import { RecordingDevice } from './link/recording.ts';
 import { Stack } from './stack.ts';
 import { decodeFrame } from './testing/host.ts';
@@ -62,5 +62,16 @@ describe('Stack configuration', () => {
     expect(text).toMatch(/^Ip: Forwarding DefaultTTL InReceives/m);
     expect(text).toMatch(/^Tcp: ActiveOpens\nTcp: 3$/m);
     expect(text).toMatch(/^eth0: rx 0 pkts/m);
+  });
+});
+
+describe('Stack randomness', () => {
+  it('is reproducible by name on a virtual clock and unguessable on a real one', () => {
+    const v1 = new Stack({ clock: new VirtualClock(), name: 'h' });
+    const v2 = new Stack({ clock: new VirtualClock(), name: 'h' });
+    expect(v1.rng.nextU32()).toBe(v2.rng.nextU32());
+    const r1 = new Stack({ clock: new RealClock(), name: 'h' });
+    const r2 = new Stack({ clock: new RealClock(), name: 'h' });
+    expect([r1.rng.nextU32(), r1.rng.nextU32()]).not.toEqual([r2.rng.nextU32(), r2.rng.nextU32()]);
   });
 });

@@ -2,7 +2,8 @@
  * One host: NetCore (devices, taps, softirq), Ethernet, ARP and the neighbour cache, IPv4 with routing and
  * reassembly, ICMP and UDP, plus a loopback device. Configuration takes person-friendly strings
  * ('10.0.0.1/24', 'default') and throws errors that say what is wrong; the layers underneath use uint32
- * addresses. TCP plugs in with addProtocol() (an InetProtocol) and can add its counters with addSnmpSection().
+ * addresses. TCP is registered with IPv4 like the others; `stack.net` and `stack.dgram` are node:net- and
+ * node:dgram-compatible APIs over it, `stack.tcp` and `stack.udp` the low-level protocols.
  *
  *     const stack = new Stack({ clock, name: 'h1' });
  *     stack.addDevice(dev);
@@ -10,9 +11,9 @@
  *     stack.addRoute({ dst: 'default', via: '10.0.0.254' });
  *     const r = await stack.ping('10.0.0.2', { count: 3 });
  */
-import type { Clock } from './core/clock.ts';
+import { type Clock, VirtualClock } from './core/clock.ts';
 import { NetCore, type NetDevice } from './core/netdevice.ts';
-import { Prng } from './core/prng.ts';
+import { entropyPrng, Prng } from './core/prng.ts';
 import { logger } from './core/log.ts';
 import { formatCidr, parseCidr, parseIpv4, toIpv4 } from './inet/addr.ts';
 import type { InetProtocol } from './inet/protocol.ts';
@@ -27,6 +28,12 @@ import { type PingOptions, type PingResult, Pinger } from './icmp/ping.ts';
 import { Udp } from './udp/udp.ts';
 import type { UdpSocket } from './udp/socket.ts';
 import { LoopbackDevice } from './link/loopback.ts';
+import type { TcpStack } from './tcp/stack.ts';
+import type { TcpConfig } from './tcp/types.ts';
+import { attachTcp } from './tcp/attach.ts';
+import { NetApi } from './socket/net.ts';
+import { stackLookup } from './socket/lookup.ts';
+import { DgramApi } from './socket/dgram.ts';
 
 const log = logger('stack');
 
@@ -34,12 +41,17 @@ export interface StackOptions {
   clock: Clock;
   /** A name for logs and reports. */
   name: string;
-  /** Randomness (ports, IP ids, ARP timers); default: a Prng seeded with the name. */
+  /**
+   * Randomness (ports, IP ids, ARP timers, TCP ISN secrets). Default: on a VirtualClock a Prng seeded with the name
+   * (reproducible simulations); on any other clock one seeded from OS entropy (unguessable on real networks).
+   */
   rng?: Prng;
   /** Neighbour (ARP) tunables. */
   neigh?: Partial<NeighParams>;
   /** Send a gratuitous ARP when an address is added (default true). */
   arpNotify?: boolean;
+  /** TCP settings (sysctl equivalents); Linux-like defaults. */
+  tcp?: Partial<TcpConfig>;
 }
 
 export interface DeviceCounters {
@@ -96,14 +108,17 @@ export class Stack {
   readonly arp: Arp;
   readonly icmp: Icmp;
   readonly udp: Udp;
+  readonly tcp: TcpStack;
   readonly lo: LoopbackDevice;
   arpNotify: boolean;
   private readonly extraSnmp = new Map<string, () => Record<string, number>>();
+  private netApi: NetApi | null = null;
+  private dgramApi: DgramApi | null = null;
 
   constructor(opts: StackOptions) {
     this.clock = opts.clock;
     this.name = opts.name;
-    this.rng = opts.rng ?? new Prng(opts.name);
+    this.rng = opts.rng ?? (opts.clock instanceof VirtualClock ? new Prng(opts.name) : entropyPrng());
     this.arpNotify = opts.arpNotify ?? true;
     this.core = new NetCore(this.clock);
     this.eth = new Ethernet(this.core);
@@ -113,6 +128,7 @@ export class Stack {
     this.arp.errorReport = (skb) => this.ipv4.linkFailure(skb);
     this.icmp = new Icmp(this.ipv4, this.clock, this.rng.fork('icmp').nextU32());
     this.udp = new Udp(this.ipv4, this.clock, this.rng.fork('udp'));
+    this.tcp = attachTcp(this, opts.tcp);
     this.lo = new LoopbackDevice();
     this.core.register(this.lo);
     this.lo.open();
@@ -202,6 +218,24 @@ export class Stack {
 
   udpSocket(): UdpSocket {
     return this.udp.socket();
+  }
+
+  /**
+   * node:net's API over this stack's TCP (createServer, connect, Socket, Server). Names resolve through DNS on this
+   * stack once it has name servers (a DHCP lease brings them); replace `stack.net.lookup` to resolve otherwise.
+   */
+  get net(): NetApi {
+    if (this.netApi === null) {
+      this.netApi = new NetApi(this.tcp, this.clock);
+      this.netApi.lookup = stackLookup(this);
+    }
+    return this.netApi;
+  }
+
+  /** node:dgram's API over this stack's UDP (createSocket). */
+  get dgram(): DgramApi {
+    if (this.dgramApi === null) this.dgramApi = new DgramApi(this.udp, this.clock, () => this.net.lookup);
+    return this.dgramApi;
   }
 
   /** Ping `dst`; resolves when done (after count requests and the timeout for the last one). */

@@ -217,9 +217,11 @@ describe('bring-up against a scripted fake (FACTS §3, §4.6)', () => {
     expect(dev.initAttempts).toBe(2);
     const sem = fake.commands().filter((c) => c.cmd === MCU_CMD(McuCmdId.PATCH_SEM_CONTROL));
     expect(sem.map((c) => c.payload.readUInt32LE(0))).toEqual([1, 0, 1, 0]);
-    // the init reset between the attempts is a WFSYS reset; the MCU it powered off is powered on again
+    // the init reset between the attempts is a WFSYS reset and nothing more (mt792xu_init_reset): no second
+    // POWER_ON, no second DMA init; NIC_POWER_CTRL of the next attempt brings FW_STATE back
     expect(fake.log.filter((o) => o.op === 'uhw-wr' && o.addr === 0x70002600 && (o.val & 1) === 1)).toHaveLength(1);
-    expect(fake.log.filter((o) => o.op === 'power-on')).toHaveLength(2);
+    expect(fake.log.filter((o) => o.op === 'power-on')).toHaveLength(1);
+    expect(fake.log.filter((o) => o.op === 'wr' && o.addr === MT_WFDMA_HOST_CONFIG)).toHaveLength(1);
   });
 
   it('a lost reply times out after 3 s, the attempt is retried, and bring-up succeeds', async () => {

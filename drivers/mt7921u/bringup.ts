@@ -28,7 +28,6 @@ import {
   MT_HW_REV,
   MT_SWDEF_MODE,
   MT_SWDEF_NORMAL_MODE,
-  MT_TOP_MISC2_FW_PWR_ON,
   MT_UDMA_TX_QSEL,
 } from './regs.ts';
 
@@ -166,10 +165,11 @@ export async function reprobe(ctx: BringupContext): Promise<{ chip: ChipInfo; en
 }
 
 /**
- * mt792xu_init_reset: stop RX, WFSYS reset, resubmit RX. Then, unlike Linux's init reset but like its MAC reset:
- * when the WFSYS reset left the MCU unpowered (MT_CONN_ON_MISC FW_PWR_ON clear, as FACTS §3.4 says it reads 0
- * after the reset), power it on and redo DMA init, so the next attempt talks to a live ROM. GUESS: Linux's init
- * reset skips this and relies on the MCU surviving; the emulator (and FACTS) say it does not.
+ * mt792xu_init_reset, as Linux does it between init attempts: stop RX (and fail the MCU waits), WFSYS reset,
+ * resubmit RX — nothing more. After the reset the ROM runs again with MT_CONN_ON_MISC reading 0 (FACTS §3.4), and
+ * the next attempt's NIC_POWER_CTRL puts FW_STATE back to FW_DOWNLOAD (§4.6), so neither POWER_ON nor DMA init is
+ * repeated; MCU events may come on 0x85 again (the reader reads both IN endpoints). The emulator's ROM behaves the
+ * same way. Like mt7921_init_hardware, a failed WFSYS reset is only logged: the next attempt fails and is counted.
  */
 export async function initReset(ctx: BringupContext): Promise<void> {
   ctx.mcu.abortPending('init reset');
@@ -177,12 +177,10 @@ export async function initReset(ctx: BringupContext): Promise<void> {
   ctx.bus.cancelBulkIn?.();
   try {
     await wfsysReset(ctx.regs, ctx.clock);
+  } catch (e) {
+    log('init reset: %s', e instanceof Error ? e.message : String(e));
   } finally {
     ctx.rxStart();
-  }
-  if (((await ctx.regs.rr(MT_CONN_ON_MISC)) & MT_TOP_MISC2_FW_PWR_ON) === 0) {
-    await mcuPowerOn(ctx.regs, ctx.clock);
-    await dmaInit(ctx.regs, ctx.clock, false);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The USB transport: what the mt7921u driver needs from a USB device, and nothing more. One driver, two devices
- * (DESIGN.md principle 4): the real dongle (usb/webusb.ts), the emulated MT7921U (emulator/) and the replayer of a
+ * (DESIGN.md principle 4): the real dongle (usb/libusb.ts), the emulated MT7921U (emulator/) and the replayer of a
  * recorded trace (usb/replayer.ts) all implement it; usb/recorder.ts wraps any of them and writes a trace.
  *
  * Conventions

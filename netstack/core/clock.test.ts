@@ -70,4 +70,16 @@ describe('VirtualClock', () => {
     };
     expect(run()).toEqual(run());
   });
+  it('runUntil runs every event before the limit even when a timer moved past the limit is popped first', () => {
+    const c = new VirtualClock();
+    const fired: number[] = [];
+    const moved = c.timer(() => fired.push(c.now()));
+    moved.mod(10);
+    moved.mod(200); // lazily moved: its heap entry stays at 10
+    c.setTimeout(() => fired.push(c.now()), 50);
+    c.runUntil(100);
+    expect(fired).toEqual([50]);
+    c.runUntil(300);
+    expect(fired).toEqual([50, 200]);
+  });
 });

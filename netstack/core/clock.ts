@@ -240,11 +240,8 @@ export class VirtualClock implements Clock {
       timer.entryTime = Number.POSITIVE_INFINITY;
       if (!timer.pending) continue; // cancelled
       if (timer.expires > top.time) {
-        // Re-armed later while queued: queue again at the real expiry.
-        if (timer.expires > limit) {
-          this.push(timer);
-          return false;
-        }
+        // Re-armed later while queued: queue again at the real expiry, and go on with what is due before the limit
+        // (returning here would let runUntil() skip other events before the limit).
         this.push(timer);
         continue;
       }

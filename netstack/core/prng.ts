@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Seeded pseudo-random numbers for everything random in a simulation (loss, jitter, ISNs in virtual worlds,
  * DHCP transaction ids...). sfc32: small, fast, good statistical quality; not for cryptography.
@@ -71,6 +73,12 @@ export class Prng {
   bytes(n: number): Uint8Array {
     return this.fill(new Uint8Array(n));
   }
+}
+
+/** A generator seeded from the operating system's entropy: for stacks on real networks, where ISN and port
+ * secrets (RFC 6528, RFC 6056) must not be guessable. */
+export function entropyPrng(): Prng {
+  return new Prng(randomBytes(16).toString('hex'));
 }
 
 /** cyrb128: spreads a string into four 32-bit seeds. */

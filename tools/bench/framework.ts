@@ -24,6 +24,8 @@ export interface Benchmark {
   name: string;
   description: string;
   run(opts: { quick: boolean }): Promise<BenchResult>;
+  /** Position in the run (default 100; lower first). */
+  order?: number;
 }
 
 export interface AllocationStats {

@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchResult } from './framework.ts';
-import { udpRx } from './udp-rx.ts';
+import { loadBenchmarks } from './registry.ts';
 
-const benchmarks: Benchmark[] = [udpRx];
+const benchmarks: Benchmark[] = await loadBenchmarks();
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 

@@ -1,14 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { UsbError } from '../transport.ts';
-import { DongleSetupError, type EndpointDescriptor, ep0MaxPacketForSpeed, selectWifiInterface } from './descriptors.ts';
-import { fakeAlternate, fakeEndpoint, referenceConfig } from './fake-webusb.ts';
+import {
+  type AlternateDescriptor,
+  type ConfigurationDescriptor,
+  DongleSetupError,
+  type EndpointDescriptor,
+  ep0MaxPacket,
+  fromLibusbConfig,
+  selectWifiInterface,
+  speedFromDescriptors,
+} from './descriptors.ts';
+import { libusbError, referenceConfig as libusbReference } from './fake-libusb.ts';
 import { MT7921U_IDS, matchDongleId } from './ids.ts';
-import { statusError, toUsbError } from './native-errors.ts';
-import { webUsbSetup } from './webusb.ts';
+import { toUsbError } from './native-errors.ts';
 
-const ep = fakeEndpoint;
-const alt = (c: number, s: number, p: number, endpoints: EndpointDescriptor[], alternateSetting = 0) =>
-  fakeAlternate([c, s, p], endpoints, alternateSetting);
+const ep = (addr: number, type: EndpointDescriptor['type'] = 'bulk', packetSize = 1024): EndpointDescriptor => ({
+  endpointNumber: addr & 0x7f,
+  direction: addr & 0x80 ? 'in' : 'out',
+  type,
+  packetSize,
+});
+const alt = (
+  c: number,
+  s: number,
+  p: number,
+  endpoints: EndpointDescriptor[],
+  alternateSetting = 0,
+): AlternateDescriptor => ({
+  alternateSetting,
+  interfaceClass: c,
+  interfaceSubclass: s,
+  interfaceProtocol: p,
+  endpoints,
+});
+const referenceConfig = (): ConfigurationDescriptor => fromLibusbConfig(libusbReference());
 
 describe('id table (FACTS §1.1)', () => {
   it('matches the five ids and nothing else', () => {
@@ -85,50 +110,58 @@ describe('interface and endpoint selection (FACTS §1.3)', () => {
     expect(() => selectWifiInterface(noWifi)).toThrow(/no interface with class ff\/ff\/ff \(interfaces: 0:e0\/01\/01/);
   });
 
-  it('EP0 max packet from speed', () => {
-    expect([ep0MaxPacketForSpeed('super'), ep0MaxPacketForSpeed('superPlus'), ep0MaxPacketForSpeed('high')]).toEqual([
-      512, 512, 64,
+  it('converts libusb descriptors: endpoint types, numbers, directions, alt settings', () => {
+    const cfg = referenceConfig();
+    expect(cfg.interfaces.map((i) => [i.interfaceNumber, i.alternates.length])).toEqual([
+      [0, 1],
+      [1, 7],
+      [2, 1],
+      [3, 1],
     ]);
+    expect(cfg.interfaces[3]!.alternate.endpoints.at(-1)).toEqual(ep(0x86, 'interrupt', 2));
+    expect(cfg.interfaces[0]!.alternate.endpoints[0]).toEqual(ep(0x81, 'interrupt', 16));
+  });
+
+  it('EP0 max packet and speed from the descriptors', () => {
+    expect([
+      ep0MaxPacket(0x0320, 9),
+      ep0MaxPacket(0x0210, 64),
+      ep0MaxPacket(0x0200, 8),
+      ep0MaxPacket(0x0300, 0),
+    ]).toEqual([512, 64, 8, 64]);
+    expect([
+      speedFromDescriptors(512, 1024),
+      speedFromDescriptors(64, 512),
+      speedFromDescriptors(64, 64),
+      speedFromDescriptors(8, 0),
+    ]).toEqual(['super', 'high', 'full', 'unknown']);
   });
 });
 
-describe('control setup and error mapping', () => {
-  it('maps bmRequestType to WebUSB words; recipients 0x1f/0x1e fall back to device', () => {
-    expect(webUsbSetup({ requestType: 0xdf, request: 0x63, value: 0x7001, index: 0x0200 })).toEqual({
-      setup: { requestType: 'vendor', recipient: 'device', request: 0x63, value: 0x7001, index: 0x0200 },
-      exact: false,
-    });
-    expect(webUsbSetup({ requestType: 0x5e, request: 2, value: 0, index: 0 })?.exact).toBe(false);
-    expect(webUsbSetup({ requestType: 0xc0, request: 0x63, value: 0, index: 0 })).toMatchObject({
-      setup: { requestType: 'vendor', recipient: 'device' },
-      exact: true,
-    });
-    expect(webUsbSetup({ requestType: 0x21, request: 0, value: 0, index: 0 })?.setup).toMatchObject({
-      requestType: 'class',
-      recipient: 'interface',
-    });
-    expect(webUsbSetup({ requestType: 0x60, request: 0, value: 0, index: 0 })).toBeNull();
+describe('libusb error mapping', () => {
+  it('maps transfer statuses and libusb error codes (errno) to UsbError codes', () => {
+    const code = (name: string, errno: number) => toUsbError(libusbError(name, errno), 'op').code;
+    expect(code('LIBUSB_TRANSFER_ERROR', 1)).toBe('proto');
+    expect(code('LIBUSB_TRANSFER_TIMED_OUT', 2)).toBe('timeout');
+    expect(code('LIBUSB_TRANSFER_CANCELLED', 3)).toBe('cancelled');
+    expect(code('LIBUSB_TRANSFER_STALL', 4)).toBe('stall');
+    expect(code('LIBUSB_TRANSFER_NO_DEVICE', 5)).toBe('nodev');
+    expect(code('LIBUSB_TRANSFER_OVERFLOW', 6)).toBe('proto');
+    expect(code('LIBUSB_ERROR_IO', -1)).toBe('io');
+    expect(code('LIBUSB_ERROR_ACCESS', -3)).toBe('io');
+    expect(code('LIBUSB_ERROR_NO_DEVICE', -4)).toBe('nodev');
+    expect(code('LIBUSB_ERROR_BUSY', -6)).toBe('io');
+    expect(code('LIBUSB_ERROR_TIMEOUT', -7)).toBe('timeout');
+    expect(code('LIBUSB_ERROR_PIPE', -9)).toBe('stall');
   });
 
-  it('maps backend errors to UsbError codes', () => {
-    const code = (m: string | Error) => toUsbError(typeof m === 'string' ? new Error(m) : m, 'op').code;
-    expect(code('transferIn error: Disconnected')).toBe('nodev');
-    expect(code('controlTransferIn error: device disconnected')).toBe('nodev');
-    expect(code('controlTransferIn error: invalid state')).toBe('nodev');
-    expect(code('LIBUSB_ERROR_NO_DEVICE')).toBe('nodev');
-    expect(code('transferIn error: Cancelled')).toBe('timeout');
-    expect(code('controlTransferOut error: transfer was cancelled')).toBe('timeout');
-    expect(code('LIBUSB_ERROR_TIMEOUT')).toBe('timeout');
-    expect(code('transferOut error: Stall')).toBe('stall');
-    expect(code('LIBUSB_ERROR_PIPE')).toBe('stall');
-    expect(code('transferIn error: Fault')).toBe('proto');
-    expect(code('hardware fault or protocol violation')).toBe('proto');
-    expect(code('LIBUSB_ERROR_OVERFLOW')).toBe('proto');
-    expect(code('claimInterface error: interface is busy')).toBe('io');
+  it('falls back to the name when there is no errno; keeps its own errors', () => {
+    const code = (m: string) => toUsbError(new Error(m), 'op').code;
+    expect(code('LIBUSB_TRANSFER_NO_DEVICE')).toBe('nodev');
+    expect(code('LIBUSB_TRANSFER_STALL')).toBe('stall');
+    expect(code('something else')).toBe('io');
+    expect(toUsbError(new Error('LIBUSB_ERROR_PIPE'), 'control IN').message).toBe('control IN: LIBUSB_ERROR_PIPE');
     const own = new UsbError('stall', 'x');
     expect(toUsbError(own, 'op')).toBe(own);
-    expect(statusError('ok', 'op')).toBeNull();
-    expect(statusError('stall', 'op')?.code).toBe('stall');
-    expect(statusError('babble', 'op')?.code).toBe('proto');
   });
 });

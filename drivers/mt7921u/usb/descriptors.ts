@@ -4,8 +4,8 @@
  * in descriptor order — the first 2 bulk IN and the first 6 bulk OUT (mt76u_set_endpoints, FACTS §1.3). Fewer is
  * an error; extra ones and the interrupt endpoint are ignored.
  *
- * The shapes are WebUSB's (USBConfiguration / USBInterface / USBAlternateInterface / USBEndpoint), reduced to the
- * fields used, so tests can pass plain objects.
+ * The shapes below are small and neutral (close to WebUSB's USBConfiguration / USBInterface / USBEndpoint), so tests
+ * can pass plain objects; `fromLibusbConfig` converts libusb's configuration descriptor (node-usb 2) into them.
  */
 import { WIFI_INTERFACE_CLASS } from './ids.ts';
 
@@ -102,13 +102,74 @@ export function selectWifiInterface(config: ConfigurationDescriptor): WifiInterf
   throw new DongleSetupError(`no interface with class ff/ff/ff (interfaces: ${seen}): not an MT7921U Wi-Fi function`);
 }
 
+/** libusb's endpoint descriptor (struct libusb_endpoint_descriptor, as node-usb 2 exposes it), the fields used. */
+export interface LibusbEndpointDescriptor {
+  bEndpointAddress: number;
+  bmAttributes: number;
+  wMaxPacketSize: number;
+}
+
+/** libusb's interface descriptor: one alternate setting. */
+export interface LibusbInterfaceDescriptor {
+  bInterfaceNumber: number;
+  bAlternateSetting: number;
+  bInterfaceClass: number;
+  bInterfaceSubClass: number;
+  bInterfaceProtocol: number;
+  endpoints: readonly LibusbEndpointDescriptor[];
+}
+
+/** libusb's configuration descriptor: `interfaces[i]` lists the alternate settings of interface i. */
+export interface LibusbConfigDescriptor {
+  bConfigurationValue: number;
+  interfaces: readonly (readonly LibusbInterfaceDescriptor[])[];
+}
+
+const EP_TYPES = ['control', 'isochronous', 'bulk', 'interrupt'] as const;
+
 /**
- * EP0 max packet size from the link speed (USB 2.0 §5.5.3 / USB 3.2 §9.6.1: 512 at SuperSpeed, 64 at high speed;
- * full speed may use 8–64, 64 assumed). WebUSB does not expose bMaxPacketSize0. The register block-copy chunk is
- * max(this, 32), as mt76 sizes its control buffer.
+ * libusb's configuration descriptor in the shape selectWifiInterface reads. libusb does not say which alternate
+ * setting is current; after claiming it is alt 0 (USB 2.0 §9.1.1.5), so the first listed is taken as current.
  */
-export function ep0MaxPacketForSpeed(speed: string | undefined): number {
-  if (speed === 'super' || speed === 'superPlus') return 512;
-  if (speed === 'low') return 8;
-  return 64;
+export function fromLibusbConfig(cd: LibusbConfigDescriptor): ConfigurationDescriptor {
+  const alt = (a: LibusbInterfaceDescriptor): AlternateDescriptor => ({
+    alternateSetting: a.bAlternateSetting,
+    interfaceClass: a.bInterfaceClass,
+    interfaceSubclass: a.bInterfaceSubClass,
+    interfaceProtocol: a.bInterfaceProtocol,
+    endpoints: a.endpoints.map((e) => ({
+      endpointNumber: e.bEndpointAddress & 0x0f,
+      direction: e.bEndpointAddress & 0x80 ? 'in' : 'out',
+      type: EP_TYPES[e.bmAttributes & 3]!,
+      packetSize: e.wMaxPacketSize & 0x7ff,
+    })),
+  });
+  const interfaces: InterfaceDescriptor[] = [];
+  for (const alts of cd.interfaces) {
+    const first = alts.find((a) => a.bAlternateSetting === 0) ?? alts[0];
+    if (!first) continue;
+    interfaces.push({ interfaceNumber: first.bInterfaceNumber, alternate: alt(first), alternates: alts.map(alt) });
+  }
+  return { configurationValue: cd.bConfigurationValue, interfaces };
+}
+
+/**
+ * EP0 max packet size from the device descriptor: bMaxPacketSize0 is the size in bytes, except at SuperSpeed
+ * (bcdUSB ≥ 3.00 and the value below 64) where it is an exponent — 9 means 512 (USB 3.2 §9.6.1). The register
+ * block-copy chunk is max(this, 32), as mt76 sizes its control buffer.
+ */
+export function ep0MaxPacket(bcdUSB: number, bMaxPacketSize0: number): number {
+  if (bcdUSB >= 0x0300 && bMaxPacketSize0 > 0 && bMaxPacketSize0 < 16) return 1 << bMaxPacketSize0;
+  return bMaxPacketSize0 || 64;
+}
+
+/**
+ * The link speed as far as descriptors tell it (libusb's device speed is not exposed by node-usb): EP0 at 512 bytes
+ * is SuperSpeed; otherwise the bulk endpoints' wMaxPacketSize (512 high speed, 64 full speed, USB 2.0 §5.8.3).
+ */
+export function speedFromDescriptors(ep0: number, bulkPacketSize: number): 'super' | 'high' | 'full' | 'unknown' {
+  if (ep0 === 512 || bulkPacketSize === 1024) return 'super';
+  if (bulkPacketSize === 512) return 'high';
+  if (bulkPacketSize === 64) return 'full';
+  return 'unknown';
 }

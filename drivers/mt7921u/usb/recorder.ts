@@ -1,7 +1,7 @@
 /**
  * A UsbTransport that passes everything to another one and writes each control and bulk transfer as a JSON line
  * (the format of `--usb-trace FILE`, documented in trace.ts): direction, endpoint, request fields, data as hex,
- * status, and submission/completion times from the injected clock.
+ * status, and submission/completion times from the injected clock. `traceToFile` is the `--usb-trace FILE` wiring.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../../../netstack/core/clock.ts';
@@ -40,6 +40,7 @@ export function openTraceFile(path: string): TraceSink {
 
 export class UsbRecorder implements UsbTransport {
   private seq = 0;
+  private closing = false;
   /** Lines written (header included). */
   lines = 0;
 
@@ -52,10 +53,14 @@ export class UsbRecorder implements UsbTransport {
       type: 'open',
       version: TRACE_VERSION,
       t: clock.now(),
+      wallTime: clock.wallTime(),
       info: { ...inner.info },
       endpoints: { in: inner.endpoints.in.map((e) => hex(e)), out: inner.endpoints.out.map((e) => hex(e)) },
     });
-    inner.onRemoved((err) => this.emit({ type: 'removed', t: this.clock.now(), error: err.message }));
+    // A removal the host causes by closing is not the device going away: only 'close' is written for it.
+    inner.onRemoved((err) => {
+      if (!this.closing) this.emit({ type: 'removed', t: this.clock.now(), error: err.message });
+    });
   }
 
   get info() {
@@ -99,6 +104,7 @@ export class UsbRecorder implements UsbTransport {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.inner.close();
     this.emit({ type: 'close', t: this.clock.now() });
     this.sink.close?.();
@@ -131,4 +137,30 @@ export class UsbRecorder implements UsbTransport {
     this.lines++;
     this.sink.write(JSON.stringify(rec));
   }
+}
+
+/** The trace file cannot be written: says which file and why, for a person. */
+export class TraceFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TraceFileError';
+  }
+}
+
+/**
+ * `--usb-trace FILE`: `transport` wrapped so that every control and bulk transfer is also written to FILE, one JSON
+ * line each (trace.ts), synchronously, so the file is complete up to the last transfer even if the process dies.
+ * Closing the returned transport closes the file. TraceFileError when FILE cannot be created.
+ */
+export function traceToFile(transport: UsbTransport, clock: Clock, path: string): UsbRecorder {
+  let sink: TraceSink;
+  try {
+    sink = openTraceFile(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new TraceFileError(
+      `cannot write the USB trace to ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '),
+    );
+  }
+  return new UsbRecorder(transport, clock, sink);
 }

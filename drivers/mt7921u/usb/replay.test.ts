@@ -123,7 +123,7 @@ describe('recorder', () => {
       ['0x85', 3, 'ee22', 4],
     ]);
     expect(ev[0].t0).toBe(0); // posted before the command, completed 2 ms later
-    expect(recs.slice(-2).map((r) => r.type)).toEqual(['removed', 'close']);
+    expect(recs.slice(-2).map((r) => r.type)).toEqual(['control', 'close']); // closing is not a removal
   });
 
   it('records failures with their status and message', async () => {

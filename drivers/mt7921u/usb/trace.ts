@@ -2,8 +2,9 @@
  * The USB trace format (`--usb-trace FILE`): JSON lines, one object per line, written by recorder.ts and read by
  * replayer.ts.
  *
- * Line 1, the header:
- *   {"type":"open","version":1,"t":0,"info":{vendorId,productId,speed,ep0MaxPacket,interfaceNumber,description},
+ * Line 1, the header (`wallTime`: Unix epoch ms at time `t`, to put a recording of real hardware on a calendar):
+ *   {"type":"open","version":1,"t":0,"wallTime":1767225600000,
+ *    "info":{vendorId,productId,speed,ep0MaxPacket,interfaceNumber,description},
  *    "endpoints":{"in":["0x84","0x85"],"out":["0x08","0x04","0x05","0x06","0x07","0x09"]}}
  *
  * Then one line per transfer, written when it completes (so lines are in completion order):
@@ -42,6 +43,7 @@ export interface TraceHeader {
   type: 'open';
   version: number;
   t: number;
+  wallTime?: number;
   info: UsbDeviceInfo;
   endpoints: { in: string[]; out: string[] };
 }

@@ -1,9 +1,10 @@
 /**
- * `airstack host --tap NAME --ip A.B.C.D/NN [--gw G] [--udp-echo PORT] [--pcap FILE] [--netns NS] [--mtu N]`
+ * `airstack host --tap NAME --ip A.B.C.D/NN [--gw G] [--udp-echo PORT] [--tcp-echo PORT] [--http PORT --http-root DIR]
+ *  [--pcap FILE] [--netns NS] [--mtu N]`
  *
  * Runs the netstack as a host on a Linux TAP device (created if it does not exist): it answers ping (and ARP),
- * serves UDP echo, writes a pcapng of everything on the TAP when asked, and on SIGINT/SIGTERM prints its counters
- * and exits 0. The kernel's side of the TAP is configured by whoever runs it, e.g.
+ * serves UDP and TCP echo and static files over HTTP (host/), writes a pcapng of everything on the TAP when asked,
+ * and on SIGINT/SIGTERM prints its counters and exits 0. The kernel's side of the TAP is configured by whoever runs it, e.g.
  *
  *     airstack host --tap tap0 --ip 10.0.0.2/24 --udp-echo 7 &
  *     ip addr add 10.0.0.1/24 dev tap0 && ping 10.0.0.2
@@ -18,12 +19,15 @@ import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
 import { formatMac, tryParseIpv4 } from '../../../netstack/inet/addr.ts';
 import { errnoName } from '../../../netstack/inet/errno.ts';
-import { TapDevice, TapError } from '../../../netstack/link/tap.ts';
+import { TapDevice, TapError, type TapOptions } from '../../../netstack/link/tap.ts';
 import { attachPcap } from '../../../netstack/pcap/capture.ts';
 import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts';
 import { Stack } from '../../../netstack/stack.ts';
 import type { UdpSocket } from '../../../netstack/udp/socket.ts';
 import { UsageError } from '../errors.ts';
+import { dhcpClientFeature, dhcpServerFeature } from '../host-dhcp.ts';
+import { httpFeature } from './host/http.ts';
+import { tcpEchoFeature } from './host/tcp-echo.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // What a feature of `airstack host` is
@@ -105,14 +109,14 @@ export function parsePort(s: string, what: string): number {
   return Number(s);
 }
 
-function parseMtu(s: string): number {
+export function parseMtu(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 68 || Number(s) > 65521) {
     throw new UsageError(`--mtu '${s}' is not an MTU a TAP takes (68..65521)`);
   }
   return Number(s);
 }
 
-function parseMac(s: string): Buffer {
+export function parseMac(s: string): Buffer {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s)) throw new UsageError(`--mac '${s}' is not a MAC (aa:bb:cc:dd:ee:ff)`);
   const mac = Buffer.from(s.split(':').map((x) => Number.parseInt(x, 16)));
   if (mac[0]! & 1) throw new UsageError(`--mac ${s} is a multicast address`);
@@ -126,6 +130,27 @@ export function hostPreflight(): void {
     throw new UsageError(`airstack host needs Linux (TAP devices), not ${process.platform}`);
   if (process.getuid?.() !== 0) {
     throw new UsageError('not root: airstack host creates a TAP device (run it with sudo)');
+  }
+}
+
+/** The --pcap file, opened before anything is created (a person's error when it cannot be written). */
+export function openPcap(path: string | undefined, userAppl: string): PcapngWriter | null {
+  if (path === undefined) return null;
+  try {
+    return new PcapngWriter(new FileSink(path), { userAppl });
+  } catch (e) {
+    throw new UsageError(`--pcap: ${(e as Error).message}`);
+  }
+}
+
+/** TapDevice.create with its TapErrors as a person's errors (closing `pcap` when it fails). */
+export async function createTap(opts: TapOptions, pcap: PcapngWriter | null): Promise<TapDevice> {
+  try {
+    return await TapDevice.create(opts);
+  } catch (e) {
+    pcap?.close();
+    if (e instanceof TapError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -149,7 +174,9 @@ export const order = 20;
 export function register(program: Command): void {
   const cmd = program
     .command('host')
-    .description('run the netstack as a host on a Linux TAP device: answers ping, serves UDP echo (needs root)')
+    .description(
+      'run the netstack as a host on a Linux TAP device: answers ping, serves UDP/TCP echo and HTTP (needs root)',
+    )
     .requiredOption('--tap <name>', 'TAP interface to use (created if it does not exist)')
     .option('--ip <A.B.C.D/NN>', "this host's address and prefix length")
     .option('--gw <A.B.C.D>', 'default gateway');
@@ -192,29 +219,11 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
 
   const clock = new RealClock();
   // Opened before the TAP so that a bad path stops us before anything is created.
-  let pcap: PcapngWriter | null = null;
-  if (raw.pcap !== undefined) {
-    try {
-      pcap = new PcapngWriter(new FileSink(raw.pcap), { userAppl: 'airstack host' });
-    } catch (e) {
-      throw new UsageError(`--pcap: ${(e as Error).message}`);
-    }
-  }
-  let dev: TapDevice;
-  try {
-    dev = await TapDevice.create({
-      name: raw.tap,
-      clock,
-      netns: raw.netns,
-      mtu,
-      mac,
-      backend: raw.backend as 'auto' | 'fd' | 'socat',
-    });
-  } catch (e) {
-    pcap?.close();
-    if (e instanceof TapError) throw new UsageError(e.message);
-    throw e;
-  }
+  const pcap = openPcap(raw.pcap, 'airstack host');
+  const dev = await createTap(
+    { name: raw.tap, clock, netns: raw.netns, mtu, mac, backend: raw.backend as 'auto' | 'fd' | 'socat' },
+    pcap,
+  );
 
   const say = (line: string) => process.stdout.write(`airstack host: ${line}\n`);
   const stack = new Stack({ clock, name: 'host' });
@@ -333,4 +342,10 @@ export function formatCounters(groups: Record<string, Record<string, number>>): 
 }
 
 /** The features of `airstack host`, in the order their options are listed. */
-export const hostFeatures: HostFeature[] = [udpEchoFeature];
+export const hostFeatures: HostFeature[] = [
+  udpEchoFeature,
+  tcpEchoFeature,
+  httpFeature,
+  dhcpClientFeature,
+  dhcpServerFeature,
+];
