@@ -55,6 +55,7 @@ export const Opt = {
   REBINDING_TIME: 59,
   VENDOR_CLASS: 60,
   CLIENT_ID: 61,
+  DOMAIN_SEARCH: 119,
   END: 255,
 } as const;
 
@@ -399,4 +400,58 @@ export function clientKey(m: DhcpMessage): string {
   const id = m.options.get(Opt.CLIENT_ID);
   if (id !== undefined && id.length > 0) return `id:${Buffer.from(id).toString('hex')}`;
   return `hw:${m.htype}:${Buffer.from(m.chaddr.subarray(0, m.hlen)).toString('hex')}`;
+}
+
+/**
+ * Option 119 (RFC 3397): a list of domain names in DNS wire format, compression pointers allowed (pointing backwards
+ * into the option). Undefined when absent or malformed (a bad label, a forward or looping pointer).
+ */
+export function optDomainSearch(m: DhcpMessage): string[] | undefined {
+  const v = m.options.get(Opt.DOMAIN_SEARCH);
+  if (v === undefined || v.length === 0) return undefined;
+  const out: string[] = [];
+  let i = 0;
+  while (i < v.length) {
+    const labels: string[] = [];
+    let p = i;
+    let next = -1;
+    let jumps = 0;
+    for (;;) {
+      if (p >= v.length) return undefined;
+      const l = v[p]!;
+      if (l === 0) {
+        if (next < 0) next = p + 1;
+        break;
+      }
+      if ((l & 0xc0) === 0xc0) {
+        if (p + 1 >= v.length) return undefined;
+        const target = ((l & 0x3f) << 8) | v[p + 1]!;
+        if (target >= p || ++jumps > 64) return undefined;
+        if (next < 0) next = p + 2;
+        p = target;
+        continue;
+      }
+      if (l > 63 || p + 1 + l > v.length) return undefined;
+      labels.push(Buffer.from(v.subarray(p + 1, p + 1 + l)).toString('latin1'));
+      p += 1 + l;
+    }
+    out.push(labels.join('.'));
+    i = next;
+  }
+  return out;
+}
+
+/** Option 119 value for `names` (uncompressed, which RFC 3397 allows). Throws on a label over 63 bytes. */
+export function domainSearchBytes(names: readonly string[]): Uint8Array {
+  const parts: number[] = [];
+  for (const n of names) {
+    for (const label of n.replace(/\.$/, '').split('.')) {
+      if (label === '') continue;
+      const b = Buffer.from(label, 'latin1');
+      if (b.length > 63) throw new Error(`domain search: label '${label}' is longer than 63 bytes`);
+      parts.push(b.length, ...b);
+    }
+    parts.push(0);
+  }
+  return Uint8Array.from(parts);
 }

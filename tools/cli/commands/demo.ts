@@ -1,7 +1,12 @@
 /**
- * `airstack demo`: the most complete end-to-end path that exists, told step by step. Today (`--device link`): two
- * hosts on the in-memory Ethernet link in virtual time — ARP resolution, ping, a UDP echo exchange, a datagram
- * larger than the MTU, and the counters of every layer at the end. Deterministic for a seed.
+ * `airstack demo`: the most complete end-to-end path that exists, told step by step, deterministic for a seed.
+ *
+ *  - `--device hwsim` (the default): a Wi-Fi station and a WPA2 access point on the simulated radio, in virtual
+ *    time — scan, connect, DHCP, DNS, ping the gateway, download a file over HTTP (mac80211/world/demo.ts). With
+ *    `--json` one object { device, scan, link, dhcp, dns, ping, http, counters }. A passphrase the AP rejects
+ *    exits with code 2 and says the passphrase is probably wrong.
+ *  - `--device link`: two hosts on the in-memory Ethernet link — ARP resolution, ping, a UDP echo exchange, a
+ *    datagram larger than the MTU, and the counters of every layer at the end.
  */
 import type { Command } from 'commander';
 import { VirtualClock } from '../../../netstack/core/clock.ts';
@@ -15,6 +20,9 @@ import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts'
 import { Stack, type Snmp } from '../../../netstack/stack.ts';
 import type { PingResult } from '../../../netstack/icmp/ping.ts';
 import { UsageError } from '../errors.ts';
+import { ssidFromString } from '../../../mac80211/elements/basic.ts';
+import { checkPassphrase } from '../../../mac80211/rsn/kdf.ts';
+import { DEMO_PASSPHRASE, DEMO_SSID, runWifiDemo, type WifiDemoResult } from '../../../mac80211/world/demo.ts';
 
 export interface DemoOptions {
   device: string;
@@ -50,8 +58,17 @@ export interface DemoResult {
 
 const ECHO_PORT = 7;
 
+export const DEVICES = ['hwsim', 'link'] as const;
+
+function checkDevice(d: string): void {
+  if (!(DEVICES as readonly string[]).includes(d)) {
+    throw new UsageError(`unknown device "${d}" (available: ${DEVICES.join(', ')})`);
+  }
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
-  if (o.device !== 'link') throw new UsageError(`unknown device "${o.device}" (available: link)`);
+  checkDevice(o.device);
+  if (o.device !== 'link') throw new UsageError(`runDemo runs the link demo; --device ${o.device} is runWifiDemo`);
   const out = o.json ? () => {} : (o.print ?? ((l: string) => process.stdout.write(`${l}\n`)));
   const wallStart = performance.now();
   const failures: string[] = [];
@@ -314,30 +331,112 @@ function parseNumber(name: string, v: string, min: number, max: number, integer:
 
 export const order = 10;
 
+export interface HwsimDemoCli {
+  seed: number;
+  loss: number;
+  count: number;
+  json: boolean;
+  pcap?: string;
+  ssid: string;
+  passphrase: string;
+}
+
+/** `--device hwsim`: run, print, and set the exit code (0 ok, 2 passphrase rejected, 1 another failure). */
+export async function hwsimDemo(o: HwsimDemoCli): Promise<WifiDemoResult> {
+  const problem = checkPassphrase(o.passphrase);
+  if (problem !== null) throw new UsageError(`--passphrase: ${problem}`);
+  let ssidBytes: number;
+  try {
+    ssidBytes = ssidFromString(o.ssid).length;
+  } catch (e) {
+    throw new UsageError(`--ssid: ${(e as Error).message}`);
+  }
+  if (ssidBytes === 0) throw new UsageError('--ssid: an SSID has 1 to 32 octets');
+  if (o.pcap !== undefined) checkWritable(o.pcap);
+  const r = await runWifiDemo({
+    seed: o.seed,
+    loss: o.loss,
+    ssid: o.ssid,
+    passphrase: o.passphrase,
+    count: o.count,
+    pcap: o.pcap,
+    out: o.json ? undefined : (l) => process.stdout.write(`${l}\n`),
+  });
+  if (o.json) process.stdout.write(`${JSON.stringify(r.report, null, 2)}\n`);
+  if (r.failure !== null) {
+    const f = r.failure;
+    if (f.step === 'wrong-passphrase') {
+      process.stderr.write(
+        `airstack demo: ${f.message}; check --passphrase (the simulated AP's is "${DEMO_PASSPHRASE}")\n`,
+      );
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`airstack demo: ${f.step} failed: ${f.message}\n`);
+      process.exitCode = 1;
+    }
+  }
+  return r;
+}
+
+function checkWritable(path: string): void {
+  try {
+    new FileSink(path).close();
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (check the --pcap path)`);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('two simulated hosts exchange ARP, ping, UDP and a fragmented datagram, step by step')
-    .option('--device <kind>', 'what links the hosts: link (an in-memory Ethernet link)', 'link')
-    .option('--seed <n>', 'seed for everything random (loss, jitter, ports)', '1')
-    .option('--loss <p>', 'probability of losing a frame in each direction, 0 to 0.9', '0')
+    .description('scan, join a WPA2 network, DHCP, DNS, ping and HTTP on a simulated radio (or two hosts on a link)')
+    .option(
+      '--device <kind>',
+      'hwsim (a station and an AP on the simulated radio) or link (an in-memory Ethernet link)',
+      'hwsim',
+    )
+    .option('--seed <n>', 'seed for everything random (loss, backoff, nonces, ports)', '1')
+    .option('--loss <p>', 'probability of losing a frame (each try, each link), 0 to 0.9', '0')
     .option('--count <n>', 'number of pings', '5')
+    .option('--ssid <name>', 'hwsim: the network to join (the simulated AP takes this name)', DEMO_SSID)
+    .option(
+      '--passphrase <p>',
+      "hwsim: the station's WPA2 passphrase (a wrong one shows how a rejection is reported)",
+      DEMO_PASSPHRASE,
+    )
     .option('--json', 'print one JSON object with the results and every counter')
-    .option('--pcap <file>', 'write what both hosts send and receive to a pcapng file')
+    .option(
+      '--pcap <file>',
+      "write a pcapng: hwsim, the air (radiotap) and the station's Ethernet view; link, both hosts",
+    )
     .action(
-      async (opts: { device: string; seed: string; loss: string; count: string; json?: boolean; pcap?: string }) => {
+      async (opts: {
+        device: string;
+        seed: string;
+        loss: string;
+        count: string;
+        ssid: string;
+        passphrase: string;
+        json?: boolean;
+        pcap?: string;
+      }) => {
         process.stdout.on('error', (e: NodeJS.ErrnoException) => {
           if (e.code === 'EPIPE') process.exit(0); // output piped into head & co.
           throw e;
         });
-        const r = await runDemo({
-          device: opts.device,
+        checkDevice(opts.device);
+        const common = {
           seed: parseNumber('seed', opts.seed, 0, 2 ** 32 - 1, true),
           loss: parseNumber('loss', opts.loss, 0, 0.9, false),
           count: parseNumber('count', opts.count, 1, 10_000, true),
           json: opts.json ?? false,
           pcap: opts.pcap,
-        });
+        };
+        if (opts.device === 'hwsim') {
+          await hwsimDemo({ ...common, ssid: opts.ssid, passphrase: opts.passphrase });
+          return;
+        }
+        const r = await runDemo({ device: opts.device, ...common });
         if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         if (!r.ok) {
           if (opts.json) process.stderr.write(`airstack demo: ${r.failures.join('; ')}\n`);
