@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  channelToFreq,
   decodeRadiotap,
   encodeRadiotap,
   freqToChannel,
@@ -10,6 +9,7 @@ import {
   type RadiotapNamespace,
   radiotapLength,
 } from './radiotap.ts';
+import { channelToFreq } from './driver-ops.ts';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 
@@ -144,7 +144,7 @@ describe('radiotap', () => {
       freqToChannel(5935),
       freqToChannel(900),
     ]).toEqual([1, 14, 36, 1, 2, 0]);
-    expect([channelToFreq(6, '2g'), channelToFreq(149, '5g'), channelToFreq(37, '6g')]).toEqual([2437, 5745, 6135]);
+    expect([channelToFreq('2g', 6), channelToFreq('5g', 149), channelToFreq('6g', 37)]).toEqual([2437, 5745, 6135]);
   });
 });
 

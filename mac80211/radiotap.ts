@@ -588,10 +588,3 @@ export function freqToChannel(freq: number): number {
   if (freq >= 4910 && freq <= 4980) return (freq - 4000) / 5;
   return 0;
 }
-
-/** Frequency in MHz of a channel in a band ('2g', '5g', '6g'). */
-export function channelToFreq(channel: number, band: '2g' | '5g' | '6g'): number {
-  if (band === '2g') return channel === 14 ? 2484 : 2407 + channel * 5;
-  if (band === '6g') return channel === 2 ? 5935 : 5950 + channel * 5;
-  return 5000 + channel * 5;
-}

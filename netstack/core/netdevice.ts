@@ -153,6 +153,11 @@ export abstract class NetDevice {
       skb.drop();
       this.stats.txDropped++;
     });
+    // flush_backlog: frames taken in while the device was up are not delivered after it went down.
+    this.backlog.drain((skb) => {
+      skb.drop();
+      this.stats.rxDropped++;
+    });
   }
 
   get txQueueLength(): number {

@@ -63,3 +63,17 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/**
+ * A positive number given to a benchmark program (argument or environment variable) by a person: `fallback` when
+ * absent; a one-line message and exit 1 when it is not a positive number.
+ */
+export function positiveArg(raw: string | undefined, fallback: number, what: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`${what} must be a positive number, got "${raw}"\n`);
+    process.exit(1);
+  }
+  return n;
+}

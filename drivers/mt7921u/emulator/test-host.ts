@@ -6,6 +6,9 @@
 import { VirtualClock } from '../../../netstack/core/clock.ts';
 import { UsbError } from '../transport.ts';
 import { EmulatedMt7921u, type EmulatorOptions } from './device.ts';
+import { le32 } from './wire.ts';
+
+export { le16, le32 } from './wire.ts';
 
 export const MISC = 0x7c0600f0;
 
@@ -60,14 +63,6 @@ export function uniCommand(cid: number, seq: number, payload: Uint8Array, option
   body[43] = option;
   body.set(payload, 48);
   return usbFrame(body);
-}
-
-export function le32(b: Uint8Array, o: number): number {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
-}
-
-export function le16(b: Uint8Array, o: number): number {
-  return b[o]! | (b[o + 1]! << 8);
 }
 
 export function u32(...words: number[]): Uint8Array {
