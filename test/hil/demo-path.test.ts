@@ -46,28 +46,30 @@ async function lab(o: { open?: boolean } = {}) {
   return { w, ap, fw, open };
 }
 
-const env = (extra: Record<string, string>) => hilDemoOptions(hilConfig({ AIRSTACK_HIL: '1', ...extra }));
+/** runDongleDemo as the HIL test calls it (device usb, the settings from the environment), on the lab. */
+function hilRun(
+  l: Awaited<ReturnType<typeof lab>>,
+  settings: Record<string, string>,
+  extra: Partial<Parameters<typeof runDongleDemo>[0]> = {},
+) {
+  const fromEnv = hilDemoOptions(hilConfig({ AIRSTACK_HIL: '1', ...settings }));
+  return runDongleDemo({ device: 'usb', seed: 1, loss: 0, firmware: l.fw, open: l.open, ...fromEnv, ...extra });
+}
 
 describe('the HIL story on the emulated MT7921U (the code of airstack demo --device usb)', () => {
   it('WPA2: bring-up, scan, connect, DHCP, ping the gateway, GET the URL with its size and sha256', async () => {
-    const { ap, fw, open } = await lab();
+    const l = await lab();
     const lines: string[] = [];
     const pcap = join(dir, 'station.pcapng');
-    const r = await runDongleDemo({
-      device: 'usb',
-      seed: 1,
-      loss: 0,
-      json: true,
-      firmware: fw,
-      open,
-      pcap,
-      ...env({
+    const r = await hilRun(
+      l,
+      {
         AIRSTACK_HIL_SSID: LAB.ssid,
         AIRSTACK_HIL_PASSPHRASE: LAB.passphrase,
         AIRSTACK_HIL_URL: 'http://192.168.7.1/airstack.bin',
-      }),
-      out: (l) => lines.push(l),
-    });
+      },
+      { json: true, pcap, out: (x) => lines.push(x) },
+    );
     expect(r.failure).toBeNull();
     expect(r.report.scan).toContainEqual(expect.objectContaining({ ssid: 'lab', channel: 11, akm: 'PSK' }));
     expect(r.report.link).toMatchObject({ ssid: 'lab', akm: 'PSK', pairwiseCipher: 'CCMP' });
@@ -78,7 +80,7 @@ describe('the HIL story on the emulated MT7921U (the code of airstack demo --dev
       url: 'http://192.168.7.1/airstack.bin',
       status: 200,
       bytes: 48 * 1024,
-      sha256: ap.services!.fileSha256,
+      sha256: l.ap.services!.fileSha256,
       expectedSha256: null, // a real server's file is not known in advance
     });
     expect(lines).toContain('4. DNS: nothing to resolve (the URL names an address)');
@@ -93,45 +95,25 @@ describe('the HIL story on the emulated MT7921U (the code of airstack demo --dev
   });
 
   it('an open network and a URL with a name: DNS through the lease’s server', async () => {
-    const { ap, fw, open } = await lab({ open: true });
-    const r = await runDongleDemo({
-      device: 'usb',
-      seed: 1,
-      loss: 0,
-      firmware: fw,
-      open,
-      ...env({ AIRSTACK_HIL_SSID: LAB.ssid, AIRSTACK_HIL_URL: 'http://files.airstack.test/airstack.bin' }),
+    const l = await lab({ open: true });
+    const r = await hilRun(l, {
+      AIRSTACK_HIL_SSID: LAB.ssid,
+      AIRSTACK_HIL_URL: 'http://files.airstack.test/airstack.bin',
     });
     expect(r.failure).toBeNull();
     expect(r.report.link).toMatchObject({ akm: 'NONE', pairwiseCipher: 'NONE' });
     expect(r.report.dns).toEqual({ name: 'files.airstack.test', addresses: ['192.168.7.1'] });
-    expect(r.report.http!.sha256).toBe(ap.services!.fileSha256);
+    expect(r.report.http!.sha256).toBe(l.ap.services!.fileSha256);
   });
 
   it('no SSID: bring-up and scan, then what to give to go further; the default URL is the gateway’s page', async () => {
-    const { fw, open } = await lab();
     const lines: string[] = [];
-    const r = await runDongleDemo({
-      device: 'usb',
-      seed: 1,
-      loss: 0,
-      firmware: fw,
-      open,
-      ...env({}),
-      out: (l) => lines.push(l),
-    });
+    const r = await hilRun(await lab(), {}, { out: (x) => lines.push(x) });
     expect(r.failure).toBeNull();
     expect(r.report.scan.map((b) => b.ssid)).toEqual(['lab']);
     expect(r.report.link).toBeNull();
     expect(lines.some((l) => l.startsWith('to join a network: --ssid NAME'))).toBe(true);
-    const gw = await runDongleDemo({
-      device: 'usb',
-      seed: 1,
-      loss: 0,
-      firmware: fw,
-      open: (await lab()).open,
-      ...env({ AIRSTACK_HIL_SSID: LAB.ssid, AIRSTACK_HIL_PASSPHRASE: LAB.passphrase }),
-    });
+    const gw = await hilRun(await lab(), { AIRSTACK_HIL_SSID: LAB.ssid, AIRSTACK_HIL_PASSPHRASE: LAB.passphrase });
     // The simulated AP serves only its file: its page answers 404, which the story reports as a failed step.
     expect(gw.report.http).toMatchObject({ url: 'http://192.168.7.1/', status: 404 });
     expect(gw.failure).toEqual({ step: 'http', message: 'http://192.168.7.1/ answered 404' });

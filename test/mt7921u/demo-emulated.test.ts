@@ -31,6 +31,10 @@ const NO_FIRMWARE = { AIRSTACK_FIRMWARE_DIR: join(dir, 'no-firmware') };
 
 const synthetic = (): DriverFirmware => loadDriverFirmware({ allowSynthetic: true, dirs: [] });
 
+/** The demo on the emulated dongle with synthetic images, one ping, the default 1 MiB file unless told. */
+const emulated = (o: Partial<Parameters<typeof runDongleDemo>[0]>) =>
+  runDongleDemo({ device: 'emulated', firmware: synthetic(), seed: 1, loss: 0, count: 1, ...o });
+
 async function story(firmware: DriverFirmware) {
   let emu: EmulatedMt7921u | null = null;
   const lines: string[] = [];
@@ -103,12 +107,7 @@ describe('the demo scenario on the emulated MT7921U, in virtual time', () => {
   it('a lost MCU reply while connecting: MCU timeout → chip reset → the station connects on its next try', async () => {
     const lines: string[] = [];
     let connects = 0;
-    const r = await runDongleDemo({
-      device: 'emulated',
-      firmware: synthetic(),
-      seed: 1,
-      loss: 0,
-      count: 2,
+    const r = await emulated({
       fileBytes: 32 * 1024,
       fault: 'mcu-reply',
       out: (l) => lines.push(l),
@@ -128,12 +127,7 @@ describe('the demo scenario on the emulated MT7921U, in virtual time', () => {
   it('an unplug during the download ends the step at once with a clear error', async () => {
     let emu: EmulatedMt7921u | null = null;
     let at = 0;
-    const r = await runDongleDemo({
-      device: 'emulated',
-      firmware: synthetic(),
-      seed: 1,
-      loss: 0,
-      count: 1,
+    const r = await emulated({
       fault: 'unplug',
       onReady: (x) => (emu = x.emulator),
       onStep: (s) => {

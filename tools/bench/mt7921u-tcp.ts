@@ -28,6 +28,7 @@ import { World } from '../../mac80211/world/world.ts';
 import { parseIpv4 } from '../../netstack/inet/addr.ts';
 import type { Stack } from '../../netstack/stack.ts';
 import { type Benchmark, type BenchResult, type Figure, median } from './framework.ts';
+import { startBulk } from './tcp-bulk.ts';
 
 const SSID = 'bench';
 const PASSPHRASE = 'bench passphrase';
@@ -71,41 +72,18 @@ interface Transfer {
 
 /** Send `total` bytes from `from` to `to` over one TCP connection; wall, CPU and clock time of the transfer. */
 async function transfer(w: World, from: Stack, to: Stack, toAddr: string, total: number): Promise<Transfer> {
-  const l = to.tcp.listen({ port: PORT });
-  let rcvd = 0;
-  l.owner = {
-    onAcceptReady() {
-      const s = l.accept()!;
-      s.owner = {
-        onReadable() {
-          for (let b = s.recv(); b !== null; b = s.recv()) rcvd += b.length;
-        },
-      };
-    },
-  };
-  const c = from.tcp.connect({ addr: parseIpv4(toAddr), port: PORT });
-  const chunk = Buffer.alloc(256 * 1024, 0x61);
-  let sent = 0;
-  const pump = () => {
-    while (sent < total) {
-      const n = c.send(chunk, 0, Math.min(chunk.length, total - sent));
-      if (n === 0) return;
-      sent += n;
-    }
-  };
-  c.owner = { onConnected: pump, onWritable: pump };
+  const bulk = startBulk(from.tcp, to.tcp, parseIpv4(toAddr), PORT, total);
   const v0 = w.clock.now();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const ok = await w.runUntil(() => rcvd >= total, 600_000);
+  const ok = await w.runUntil(() => bulk.received() >= total, 600_000);
   const wallMs = performance.now() - t0;
   const cu = process.cpuUsage(c0);
   const virtualMs = w.clock.now() - v0;
-  c.close();
-  to.tcp.unlisten(l);
+  bulk.close();
   await w.sleep(100);
-  if (!ok) throw new Error(`only ${rcvd} of ${total} bytes arrived`);
-  return { bytes: total, wallMs, cpuMs: (cu.user + cu.system) / 1000, virtualMs, retrans: c.totalRetrans };
+  if (!ok) throw new Error(`only ${bulk.received()} of ${total} bytes arrived`);
+  return { bytes: total, wallMs, cpuMs: (cu.user + cu.system) / 1000, virtualMs, retrans: bulk.sock.totalRetrans };
 }
 
 const mbps = (bytes: number, ms: number) => (bytes * 8) / ms / 1000;
