@@ -2,6 +2,7 @@
  * The benchmark framework: a benchmark is a module that measures and returns named figures; main.ts runs them,
  * prints a table and writes JSON. Benchmarks measure, they never assert (tests do that).
  */
+import { cpus, loadavg } from 'node:os';
 import { GCProfiler } from 'node:v8';
 
 export interface Figure {
@@ -76,4 +77,14 @@ export function positiveArg(raw: string | undefined, fallback: number, what: str
     process.exit(1);
   }
   return n;
+}
+
+/** The machine's load as a figure: wall-clock rates on a shared machine are read against it. */
+export function loadFigure(): Figure {
+  return {
+    name: 'load average',
+    value: +loadavg()[0]!.toFixed(1),
+    unit: '',
+    note: `${cpus().length} CPUs: wall-clock figures vary with it`,
+  };
 }

@@ -22,12 +22,11 @@
  * Rates are also given per CPU second of this process (user + system): on a shared machine wall time measures the
  * neighbours as much as the code.
  */
-import { cpus, loadavg } from 'node:os';
 import { emulatedMt7921u } from '../../mac80211/world/emulated.ts';
 import { World } from '../../mac80211/world/world.ts';
 import { parseIpv4 } from '../../netstack/inet/addr.ts';
 import type { Stack } from '../../netstack/stack.ts';
-import { type Benchmark, type BenchResult, type Figure, median } from './framework.ts';
+import { type Benchmark, type BenchResult, type Figure, loadFigure, median } from './framework.ts';
 import { startBulk } from './tcp-bulk.ts';
 
 const SSID = 'bench';
@@ -156,12 +155,7 @@ export const mt7921uTcp: Benchmark = {
       unit: 'Mbit/s',
       note: 'the same air and AP with the hwsim virtual radio as the station: the air, not the chip, is the limit',
     });
-    figures.push({
-      name: 'load average',
-      value: +loadavg()[0]!.toFixed(1),
-      unit: '',
-      note: `${cpus().length} CPUs: wall-clock figures vary with it`,
-    });
+    figures.push(loadFigure());
     return {
       figures,
       notes: ['target: ≥ 1,200 Mbit/s wall-clock (the MT7921’s best PHY rate, so the host is never the bottleneck)'],

@@ -10,7 +10,6 @@
  * connections, and Linux's own TCP over a veth pair between two network namespaces (iperf3) for the ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../../netstack/core/clock.ts';
@@ -19,7 +18,7 @@ import { createPair } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import type { Benchmark, BenchResult, Figure } from './framework.ts';
+import { type Benchmark, type BenchResult, type Figure, loadFigure } from './framework.ts';
 import { startBulk } from './tcp-bulk.ts';
 
 const H2 = 0x0a000002;
@@ -223,12 +222,7 @@ export const tcpBench: Benchmark = {
         unit: '×',
         note: 'airstack goodput / Linux veth',
       });
-    figures.push({
-      name: 'load average',
-      value: +loadavg()[0]!.toFixed(1),
-      unit: '',
-      note: `${cpus().length} CPUs: wall-clock figures vary with it`,
-    });
+    figures.push(loadFigure());
     return {
       figures,
       data: {
