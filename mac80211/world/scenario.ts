@@ -161,6 +161,13 @@ export async function runStationScenario(
   // 2. Connect
   out('');
   out(`2. Connect to "${o.ssid}" ${o.passphrase === undefined ? '(open network)' : 'with WPA2-PSK'}`);
+  const heard = report.scan.filter((b) => b.ssid === o.ssid);
+  if (o.passphrase === undefined && heard.length > 0 && heard.every((b) => b.akm !== 'NONE')) {
+    // Waiting for an open BSS of that name would only end at the connect timeout.
+    fail('connect', `"${o.ssid}" is secured (${heard[0]!.akm}): give its passphrase`);
+    sta.mlme.off('line', onLine);
+    return { report, failure };
+  }
   const t1 = w.clock.now();
   begin('connect');
   try {

@@ -114,6 +114,8 @@ describe('the HIL story on the emulated MT7921U (the code of airstack demo --dev
     expect(r.report.link).toBeNull();
     expect(lines.some((l) => l.startsWith('to join a network: --ssid NAME'))).toBe(true);
     const gw = await hilRun(await lab(), { AIRSTACK_HIL_SSID: LAB.ssid, AIRSTACK_HIL_PASSPHRASE: LAB.passphrase });
+    const nopass = await hilRun(await lab(), { AIRSTACK_HIL_SSID: LAB.ssid });
+    expect(nopass.failure).toEqual({ step: 'connect', message: '"lab" is secured (PSK): give its passphrase' });
     // The simulated AP serves only its file: its page answers 404, which the story reports as a failed step.
     expect(gw.report.http).toMatchObject({ url: 'http://192.168.7.1/', status: 404 });
     expect(gw.failure).toEqual({ step: 'http', message: 'http://192.168.7.1/ answered 404' });

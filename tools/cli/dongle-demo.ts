@@ -261,21 +261,27 @@ export async function runDongleDemo(o: DongleDemoOptions): Promise<DongleDemoRes
     unlisten();
     report = r.report;
     failure = r.failure;
-    if (o.ssid === undefined && d === null) {
+    if (o.ssid === undefined && d === null && failure === null) {
       out('');
       out('to join a network: --ssid NAME [--passphrase P] [--url http://…] (default: the gateway’s web page)');
     }
   }
 
   // The end: radio off (on the real dongle, politely), device closed, trace and capture files complete.
+  let stopped = false;
   if (sta !== null && !dongle.transport.removed) {
-    // The simulated world keeps its AP's counters as they are; a real-clock world stops everything it runs
-    // (radio, MLME, timers), so that the process can exit.
-    await w.settle(d !== null ? sta.local.stop() : w.stop(), 10_000).catch(() => {});
+    // The simulated world keeps its AP's counters as they are; any other world stops everything it runs (radio,
+    // MLME, services, timers), so that on a real clock the process can exit.
+    if (d !== null) await w.settle(sta.local.stop(), 10_000).catch(() => {});
+    else
+      stopped = await w.settle(w.stop(), 10_000).then(
+        () => true,
+        () => false,
+      );
   }
   dev?.close();
   if (d !== null) closeDemoWorld(d);
-  else w.close();
+  else if (!stopped) w.close();
   writer?.close();
   await dongle.transport.close();
 
