@@ -18,7 +18,7 @@ import { SKB_DEFAULT_HEADROOM, SkBuff } from '../core/skb.ts';
 import type { Stack } from '../stack.ts';
 import { INADDR_BROADCAST, macEqual } from '../inet/addr.ts';
 import { readU16, readU32 } from '../inet/bytes.ts';
-import { errnoName } from '../inet/errno.ts';
+import { ENETDOWN, errnoName } from '../inet/errno.ts';
 import { IPPROTO_UDP } from '../inet/protocol.ts';
 import { RouteType } from '../ipv4/route.ts';
 import type { UdpSocket } from '../udp/socket.ts';
@@ -178,7 +178,7 @@ export class DhcpEndpoint {
 
   private sendBroadcast(payload: Uint8Array, src: number, dstPort: number): number {
     const dev = this.dev;
-    if (!dev.up) return -100; // ENETDOWN
+    if (!dev.up) return -ENETDOWN;
     const ulen = 8 + payload.length;
     const skb = SkBuff.alloc(ulen, SKB_DEFAULT_HEADROOM);
     const p = skb.put(ulen);

@@ -25,13 +25,16 @@ import {
   EBADF,
   ECONNREFUSED,
   EDESTADDRREQ,
+  EHOSTDOWN,
   EHOSTUNREACH,
   EINVAL,
   EADDRNOTAVAIL,
   EMSGSIZE,
   ENETUNREACH,
   ENOBUFS,
+  ENONET,
   ENOPROTOOPT,
+  EOPNOTSUPP,
   EPROTO,
   errnoName,
 } from '../inet/errno.ts';
@@ -88,10 +91,10 @@ const UNREACH_ERR: Array<[number, boolean]> = [
   [ENOPROTOOPT, true], // protocol unreachable
   [ECONNREFUSED, true], // port unreachable
   [EMSGSIZE, false], // fragmentation needed
-  [95, false], // source route failed: EOPNOTSUPP
+  [EOPNOTSUPP, false], // source route failed
   [ENETUNREACH, true], // net unknown
-  [112, true], // host unknown: EHOSTDOWN
-  [64, true], // host isolated: ENONET
+  [EHOSTDOWN, true], // host unknown
+  [ENONET, true], // host isolated
   [ENETUNREACH, true], // net prohibited
   [EHOSTUNREACH, true], // host prohibited
   [ENETUNREACH, false], // net unreachable for TOS

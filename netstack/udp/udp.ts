@@ -15,6 +15,7 @@ import type { Prng } from '../core/prng.ts';
 import { ChecksumState, type SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { formatIpv4 } from '../inet/addr.ts';
+import { EADDRINUSE, EAGAIN } from '../inet/errno.ts';
 import { IPPROTO_UDP, type IcmpErrorInfo, type InetProtocol, type Ipv4RxMeta } from '../inet/protocol.ts';
 import type { Ipv4 } from '../ipv4/ipv4.ts';
 import { UDP_HLEN } from './header.ts';
@@ -106,9 +107,9 @@ export class Udp implements InetProtocol {
           break;
         }
       }
-      if (port === 0) return -11; // EAGAIN: range exhausted, as Linux
+      if (port === 0) return -EAGAIN; // range exhausted, as Linux
     } else if (!this.portFree(port, addr, sk)) {
-      return -98; // EADDRINUSE
+      return -EADDRINUSE;
     }
     let list = this.ports.get(port);
     if (list === undefined) this.ports.set(port, (list = []));
