@@ -278,7 +278,9 @@ export class UdpSocket {
     }
     const p = skb.put(ulen);
     const b = skb.buf;
-    if (len > 0) b.set(data.subarray(off, off + len), p + UDP_HLEN);
+    // The whole of `data` (the usual call) needs no subarray view: no allocation per datagram.
+    if (off === 0 && len === data.length) b.set(data, p + UDP_HLEN);
+    else if (len > 0) b.set(data.subarray(off, off + len), p + UDP_HLEN);
     const src = rt.src;
     b[p] = this.localPort >> 8;
     b[p + 1] = this.localPort & 0xff;
