@@ -9,7 +9,6 @@
  * to what arrived.
  */
 import type { Clock } from '../core/clock.ts';
-import { csumPartialDv } from '../core/checksum.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import type { Prng } from '../core/prng.ts';
 import { ChecksumState, type SkBuff } from '../core/skb.ts';
@@ -18,7 +17,7 @@ import { formatIpv4 } from '../inet/addr.ts';
 import { EADDRINUSE, EAGAIN } from '../inet/errno.ts';
 import { IPPROTO_UDP, type IcmpErrorInfo, type InetProtocol, type Ipv4RxMeta } from '../inet/protocol.ts';
 import type { Ipv4 } from '../ipv4/ipv4.ts';
-import { UDP_HLEN } from './header.ts';
+import { UDP_HLEN, udpChecksumOk } from './header.ts';
 import { UdpSocket } from './socket.ts';
 
 const log = logger('udp');
@@ -178,18 +177,7 @@ export class Udp implements InetProtocol {
     }
     if (ulen < len) skb.tail = d + ulen;
     if (skb.ipSummed === ChecksumState.NONE && (b[d + 6]! | b[d + 7]!) !== 0) {
-      const src = meta.src;
-      const dst = meta.dst;
-      let sum =
-        (src >>> 16) +
-        (src & 0xffff) +
-        (dst >>> 16) +
-        (dst & 0xffff) +
-        IPPROTO_UDP +
-        ulen +
-        csumPartialDv(skb.dv, d, ulen);
-      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-      if (sum !== 0xffff) {
+      if (!udpChecksumOk(b, d, ulen, meta.src, meta.dst, skb.dv)) {
         mib.InCsumErrors++;
         if (log.enabled) log('bad checksum from %s', formatIpv4(meta.src));
         this.inError(skb);
