@@ -8,8 +8,7 @@
 export const LLC_SNAP_LEN = 6;
 /** LLC/SNAP header plus EtherType. */
 export const LLC_SNAP_PROTO_LEN = 8;
-export const ETH_HLEN = 14;
-export const ETH_ALEN = 6;
+export { ETH_ALEN, ETH_HLEN } from '../../netstack/ethernet/header.ts';
 /** EtherTypes start here; smaller values in the type/length field are 802.3 lengths. */
 export const ETH_P_802_3_MIN = 0x0600;
 export const ETH_P_AARP = 0x80f3;

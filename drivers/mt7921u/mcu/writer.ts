@@ -2,6 +2,7 @@
  * A small little-endian writer for MCU payloads: zero-filled, growable, with TLV helpers (mt76_connac_mcu_add_tlv /
  * add_nested_tlv). Command encoders are off the hot path; clarity wins over the last allocation.
  */
+import { ETH_ALEN } from '../../../netstack/ethernet/header.ts';
 import { parseMac } from '../../../netstack/inet/addr.ts';
 
 export class McuWriter {
@@ -70,8 +71,6 @@ export class McuWriter {
     return this.buf.subarray(0, this.len);
   }
 }
-
-export const ETH_ALEN = 6;
 
 /** A MAC address as 6 bytes (accepts "aa:bb:..", a Uint8Array or a number array). */
 export function macBytes(addr: string | Uint8Array | readonly number[]): Uint8Array {
