@@ -16,6 +16,7 @@ import { csumFinish, csumPartial, pseudoHeaderSum } from '../core/checksum.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import { SKB_DEFAULT_HEADROOM, SkBuff } from '../core/skb.ts';
 import type { Stack } from '../stack.ts';
+import { ETH_P_8021Q, ETH_P_IP } from '../ethernet/header.ts';
 import { INADDR_BROADCAST, macEqual } from '../inet/addr.ts';
 import { readU16, readU32 } from '../inet/bytes.ts';
 import { ENETDOWN, errnoName } from '../inet/errno.ts';
@@ -44,9 +45,6 @@ export interface EndpointCounters {
   txPackets: number;
   txErrors: number;
 }
-
-const ETH_P_IP = 0x0800;
-const ETH_P_8021Q = 0x8100;
 
 export class DhcpEndpoint {
   readonly sock: UdpSocket;
