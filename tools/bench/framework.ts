@@ -42,20 +42,36 @@ export interface AllocationStats {
  * their JS wrappers).
  */
 export function measureAllocations(fn: () => void): AllocationStats {
+  const m = startAllocationMeasure();
+  fn();
+  return m.stop();
+}
+
+/** measureAllocations for code that completes asynchronously (promise callbacks). */
+export async function measureAllocationsAsync(fn: () => Promise<void>): Promise<AllocationStats> {
+  const m = startAllocationMeasure();
+  await fn();
+  return m.stop();
+}
+
+function startAllocationMeasure(): { stop(): AllocationStats } {
   const profiler = new GCProfiler();
   const used = () => process.memoryUsage().heapUsed;
   profiler.start();
   const before = used();
-  fn();
-  const after = used();
-  const report = profiler.stop();
-  let freed = 0;
-  let scavenges = 0;
-  for (const s of report?.statistics ?? []) {
-    freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
-    if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
-  }
-  return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+  return {
+    stop() {
+      const after = used();
+      const report = profiler.stop();
+      let freed = 0;
+      let scavenges = 0;
+      for (const s of report?.statistics ?? []) {
+        freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+        if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
+      }
+      return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+    },
+  };
 }
 
 export function median(xs: number[]): number {
