@@ -9,24 +9,12 @@ import { VirtualClock } from '../../netstack/core/clock.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import { EpOut, type UsbBus } from './bus.ts';
 import { MT7921U_TX_ENTRIES, Mt7921uDevice } from './device.ts';
-import { MtTxq, type TxdInfo, txUnprepareSkb } from './mac/txd.ts';
+import { MtTxq, txUnprepareSkb } from './mac/txd.ts';
 import { FakeMt7921u } from './testing/fake-mt7921u.ts';
+import { testTxdInfo } from './testing/txd-info.ts';
 import { UsbError } from './transport.ts';
 
-const INFO: TxdInfo = {
-  qid: MtTxq.BE,
-  wcid: 1,
-  omacIdx: 0,
-  wmmIdx: 0,
-  bandIdx: 0,
-  pid: 0,
-  hwKey: false,
-  noAck: false,
-  is8023: false,
-  priority: 0,
-  amsdu: false,
-  fixedRate: 0,
-};
+const INFO = testTxdInfo();
 
 /** A bus whose bulk OUT transfers wait until the test completes them, in submission order per endpoint. */
 function setup() {

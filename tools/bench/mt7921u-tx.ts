@@ -7,29 +7,16 @@
  */
 import type { UsbBus } from '../../drivers/mt7921u/bus.ts';
 import { MT7921U_TX_ENTRIES, Mt7921uDevice } from '../../drivers/mt7921u/device.ts';
-import { MT_USB_TX_HEADROOM, MT_USB_TX_TAILROOM, MtTxq, type TxdInfo } from '../../drivers/mt7921u/mac/txd.ts';
-import { txRateVal } from '../../drivers/mt7921u/mac/rates.ts';
+import { MT_USB_TX_HEADROOM, MT_USB_TX_TAILROOM } from '../../drivers/mt7921u/mac/txd.ts';
 import { FakeMt7921u } from '../../drivers/mt7921u/testing/fake-mt7921u.ts';
+import { testTxdInfo } from '../../drivers/mt7921u/testing/txd-info.ts';
 import { buildPatch, buildRamCode, parsePatch, parseRamCode } from '../../firmware/index.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import { type Benchmark, type BenchResult, measureAllocationsAsync, median } from './framework.ts';
 
 const FRAME_LEN = 1536;
-const INFO: TxdInfo = {
-  qid: MtTxq.BE,
-  wcid: 1,
-  omacIdx: 0,
-  wmmIdx: 0,
-  bandIdx: 0,
-  pid: 0,
-  hwKey: false,
-  noAck: false,
-  is8023: false,
-  priority: 0,
-  amsdu: false,
-  fixedRate: txRateVal('2g', 0xf),
-};
+const INFO = testTxdInfo();
 
 /** A bus whose bulk OUT transfers complete at once, and whose reads never do. */
 function instantBus(clock: VirtualClock): UsbBus {
