@@ -33,6 +33,18 @@ export function decodeUdp(buf: Uint8Array, off = 0, len = buf.length - off): Udp
   };
 }
 
+/** Write a UDP header at b[p]: ports and length, the checksum field zero (to be filled in by the caller). */
+export function writeUdpHeader(b: Uint8Array, p: number, srcPort: number, dstPort: number, length: number): void {
+  b[p] = srcPort >> 8;
+  b[p + 1] = srcPort & 0xff;
+  b[p + 2] = dstPort >> 8;
+  b[p + 3] = dstPort & 0xff;
+  b[p + 4] = length >> 8;
+  b[p + 5] = length & 0xff;
+  b[p + 6] = 0;
+  b[p + 7] = 0;
+}
+
 /** The checksum to store for the datagram at buf[off, off+len) (its checksum field read as zero). */
 export function udpChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): number {
   const field = (buf[off + 6]! << 8) | buf[off + 7]!;

@@ -40,7 +40,7 @@ import {
 } from '../inet/errno.ts';
 import { IPPROTO_UDP, type IcmpErrorInfo } from '../inet/protocol.ts';
 import { RouteType } from '../ipv4/route.ts';
-import { UDP_HLEN, UDP_MAX_PAYLOAD } from './header.ts';
+import { UDP_HLEN, UDP_MAX_PAYLOAD, writeUdpHeader } from './header.ts';
 import type { Udp } from './udp.ts';
 
 /** Filled by recvInto: where the datagram came from. */
@@ -282,12 +282,7 @@ export class UdpSocket {
     if (off === 0 && len === data.length) b.set(data, p + UDP_HLEN);
     else if (len > 0) b.set(data.subarray(off, off + len), p + UDP_HLEN);
     const src = rt.src;
-    b[p] = this.localPort >> 8;
-    b[p + 1] = this.localPort & 0xff;
-    b[p + 2] = port >> 8;
-    b[p + 3] = port & 0xff;
-    b[p + 4] = ulen >> 8;
-    b[p + 5] = ulen & 0xff;
+    writeUdpHeader(b, p, this.localPort, port, ulen);
     const pseudo = pseudoHeaderSum(src, addr, IPPROTO_UDP, ulen);
     if (rt.dev.features.txCsumOffload) {
       // CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum; the device (or IPv4) completes it.
@@ -298,8 +293,6 @@ export class UdpSocket {
       skb.csumStart = p;
       skb.csumOffset = 6;
     } else {
-      b[p + 6] = 0;
-      b[p + 7] = 0;
       const c = csumFinish(pseudo + csumPartialDv(skb.dv, p, ulen)) || 0xffff;
       b[p + 6] = c >> 8;
       b[p + 7] = c & 0xff;
