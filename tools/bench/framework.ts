@@ -3,6 +3,7 @@
  * prints a table and writes JSON. Benchmarks measure, they never assert (tests do that).
  */
 import { GCProfiler } from 'node:v8';
+import { SkBuff } from '../../netstack/core/skb.ts';
 
 export interface Figure {
   name: string;
@@ -72,6 +73,24 @@ function startAllocationMeasure(): { stop(): AllocationStats } {
       return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
     },
   };
+}
+
+/**
+ * An skb of `bytes` that puts itself back when freed (data and tail as they were, the destructor re-armed), so a
+ * benchmark can send it again and again without allocating; `onReuse` runs at each return.
+ */
+export function recyclingSkb(bytes: Uint8Array, headroom: number, tailroom = 0, onReuse?: () => void): SkBuff {
+  const skb = SkBuff.fromBytes(bytes, headroom, tailroom);
+  const head = skb.data;
+  const tail = skb.tail;
+  const reuse = (s: SkBuff) => {
+    s.data = head;
+    s.tail = tail;
+    s.destructor = reuse;
+    onReuse?.();
+  };
+  skb.destructor = reuse;
+  return skb;
 }
 
 export function median(xs: number[]): number {

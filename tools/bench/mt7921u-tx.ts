@@ -12,8 +12,7 @@ import { FakeMt7921u } from '../../drivers/mt7921u/testing/fake-mt7921u.ts';
 import { testTxdInfo } from '../../drivers/mt7921u/testing/txd-info.ts';
 import { buildPatch, buildRamCode, parsePatch, parseRamCode } from '../../firmware/index.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
-import { SkBuff } from '../../netstack/core/skb.ts';
-import { type Benchmark, type BenchResult, measureAllocationsAsync, median } from './framework.ts';
+import { type Benchmark, type BenchResult, measureAllocationsAsync, median, recyclingSkb } from './framework.ts';
 
 const FRAME_LEN = 1536;
 const INFO = testTxdInfo();
@@ -45,21 +44,10 @@ function rig() {
   frame[0] = 0x88;
   frame[1] = 0x01;
   // One skb per transfer the queue holds in flight, each put back by its destructor when its transfer completes.
-  const skbs: SkBuff[] = [];
   let completed = 0;
-  for (let i = 0; i < MT7921U_TX_ENTRIES; i++) {
-    const skb = SkBuff.fromBytes(frame, MT_USB_TX_HEADROOM, MT_USB_TX_TAILROOM);
-    const head = skb.data;
-    const tail = skb.tail;
-    const reuse = (s: SkBuff) => {
-      s.data = head;
-      s.tail = tail;
-      s.destructor = reuse;
-      completed++;
-    };
-    skb.destructor = reuse;
-    skbs.push(skb);
-  }
+  const skbs = Array.from({ length: MT7921U_TX_ENTRIES }, () =>
+    recyclingSkb(frame, MT_USB_TX_HEADROOM, MT_USB_TX_TAILROOM, () => completed++),
+  );
   const settle = () => new Promise<void>((r) => setImmediate(r));
   return {
     async pump(n: number): Promise<void> {
