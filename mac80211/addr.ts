@@ -7,7 +7,6 @@ import { formatMac, isBroadcastMac, isZeroMac, macEqual, parseMac } from '../net
 
 export type MacAddr = Uint8Array;
 
-export const ETH_ALEN = 6;
 export const BROADCAST_ADDR: MacAddr = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 
 /** "aa:bb:cc:dd:ee:ff" for the 6 bytes at a[off]. */

@@ -3,13 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeRadiotap,
   encodeRadiotap,
-  freqToChannel,
   RADIOTAP_F,
   type RadiotapFields,
   type RadiotapNamespace,
   radiotapLength,
 } from './radiotap.ts';
-import { channelToFreq } from './driver-ops.ts';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 
@@ -134,18 +132,6 @@ describe('radiotap', () => {
       expect(decodeRadiotap(hex(h))).toMatchObject({ ok: false, reason });
     });
   }
-
-  it('maps channels and frequencies', () => {
-    expect([
-      freqToChannel(2412),
-      freqToChannel(2484),
-      freqToChannel(5180),
-      freqToChannel(5955),
-      freqToChannel(5935),
-      freqToChannel(900),
-    ]).toEqual([1, 14, 36, 1, 2, 0]);
-    expect([channelToFreq('2g', 6), channelToFreq('5g', 149), channelToFreq('6g', 37)]).toEqual([2437, 5745, 6135]);
-  });
 });
 
 const u8 = fc.integer({ min: 0, max: 255 });

@@ -577,14 +577,3 @@ export function encodeRadiotap(r: {
   write(dv);
   return out;
 }
-
-/** Channel number for a frequency in MHz (2.4, 5 and 6 GHz bands; 0 when unknown), as ieee80211_freq_to_channel. */
-export function freqToChannel(freq: number): number {
-  if (freq === 2484) return 14;
-  if (freq >= 2412 && freq <= 2472) return (freq - 2407) / 5;
-  if (freq === 5935) return 2;
-  if (freq >= 5955 && freq <= 7115) return (freq - 5950) / 5;
-  if (freq >= 5000 && freq <= 5925) return (freq - 5000) / 5;
-  if (freq >= 4910 && freq <= 4980) return (freq - 4000) / 5;
-  return 0;
-}

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import type { RxStatus } from '../driver-ops.ts';
+import { rxStatus } from '../../test/mac80211/fake-driver.ts';
 import { dsParamsCodec, ssidCodec, supportedRatesCodec } from '../elements/basic.ts';
 import { encodeElement } from '../elements/codec.ts';
 import { concatBytes, Elements } from '../elements/elements.ts';
@@ -17,23 +18,9 @@ import { bssFromSkb } from './scan.ts';
 const BSSID = Uint8Array.of(2, 0, 0, 0, 1, 0);
 const STA = Uint8Array.of(2, 0, 0, 0, 2, 0);
 
-function status(over: Partial<RxStatus> = {}): RxStatus {
-  return {
-    band: '2g',
-    freq: 2437,
-    channel: 6,
-    signal: -42,
-    rate: { mode: 'cck', rate: 10, nss: 1, bw: 20, sgi: false },
-    decrypted: false,
-    ivStripped: false,
-    micStripped: false,
-    pn: -1,
-    keyIdx: 0,
-    fcsFailed: false,
-    hasFcs: false,
-    ...over,
-  };
-}
+/** A CCK frame heard at -42 dBm on channel 6 (the fixture's other values). */
+const status = (over: Partial<RxStatus> = {}): RxStatus =>
+  rxStatus({ signal: -42, rate: { mode: 'cck', rate: 10, nss: 1, bw: 20, sgi: false }, ...over });
 
 function ies(ssid: Uint8Array, opts: { rsn?: boolean; channel?: number; tim?: boolean } = {}): Uint8Array {
   const parts = [

@@ -9,7 +9,7 @@
  */
 import { type MacAddr, macCopy, macToString } from '../addr.ts';
 import type { Band, RxStatus } from '../driver-ops.ts';
-import { channelToFreq, freqToChannel } from '../driver-ops.ts';
+import { channelToFreq, freqToBandChannel } from '../driver-ops.ts';
 import { EID, EID_EXT, MS_OUI_TYPE_WMM, OUI_MICROSOFT } from '../elements/ids.ts';
 import { Elements } from '../elements/elements.ts';
 import { ssidToDisplay } from '../elements/basic.ts';
@@ -84,7 +84,7 @@ function bssChannel(e: Elements, status: RxStatus): { band: Band; channel: numbe
   }
   if (ch > 0) {
     const freq = channelToFreq(status.band, ch);
-    if (freqToChannel(freq) !== null) return { band: status.band, channel: ch, freq };
+    if (freqToBandChannel(freq)?.band === status.band) return { band: status.band, channel: ch, freq };
   }
   return { band: status.band, channel: status.channel, freq: status.freq };
 }

@@ -18,8 +18,7 @@
 import type { Clock } from './clock.ts';
 import { Fifo } from './fifo.ts';
 import { PacketType, type SkBuff } from './skb.ts';
-
-export const ETH_ALEN = 6;
+import { ETH_ALEN } from '../ethernet/header.ts';
 
 export enum NetdevTx {
   OK = 0,

@@ -10,7 +10,7 @@
  *
  * Bad input from the wire never throws: decodeDhcp() returns a `DhcpDecodeError` reason instead of a message.
  */
-import { copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
+import { concatBytes, copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
 
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
@@ -149,7 +149,7 @@ export function decodeDhcp(b: Uint8Array, off = 0, len = b.length - off): DhcpMe
     if (typeof e === 'string') return e;
     msg.sname = new Uint8Array(0);
   }
-  for (const [code, list] of parts) msg.options.set(code, list.length === 1 ? list[0]! : concat(list));
+  for (const [code, list] of parts) msg.options.set(code, list.length === 1 ? list[0]! : concatBytes(list));
   return msg;
 }
 
@@ -196,18 +196,6 @@ function cString(b: Uint8Array, off: number, len: number): Uint8Array {
   let n = 0;
   while (n < len && b[off + n] !== 0) n++;
   return copyOf(b, off, off + n);
-}
-
-function concat(list: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const x of list) n += x.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const x of list) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
 }
 
 export interface EncodeOptions {

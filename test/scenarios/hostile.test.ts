@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { chandef } from '../../drivers/hwsim/chan.ts';
 import { legacyRate } from '../../drivers/hwsim/radio-caps.ts';
 import type { RxStatus } from '../../mac80211/driver-ops.ts';
+import { rxStatus } from '../mac80211/fake-driver.ts';
 import { World } from '../../mac80211/world/world.ts';
 import { Prng } from '../../netstack/core/prng.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
@@ -14,20 +15,7 @@ import { story } from './story.ts';
 
 const SSID = 'airstack';
 const PASS = 'correct horse battery';
-const STATUS: RxStatus = {
-  band: '2g',
-  freq: 2437,
-  channel: 6,
-  signal: -50,
-  rate: legacyRate(10),
-  decrypted: false,
-  ivStripped: false,
-  micStripped: false,
-  pn: -1,
-  keyIdx: 0,
-  fcsFailed: false,
-  hasFcs: false,
-};
+const STATUS: RxStatus = rxStatus({ signal: -50, rate: legacyRate(10) });
 /** Management subtypes a spoofer may use without legitimately ending the association (not 10 and 12). */
 const SAFE_SUBTYPES = [0, 1, 2, 3, 4, 5, 8, 11, 13, 14];
 

@@ -12,7 +12,7 @@ import { DhcpEndpoint } from '../../netstack/dhcp/endpoint.ts';
 import { BOOTREPLY, DhcpType, decodeDhcp, messageType, newDhcpMessage } from '../../netstack/dhcp/message.ts';
 import { decodeFrame } from '../../netstack/testing/host.ts';
 import { resolvConf } from '../../netstack/dns/resolv-conf.ts';
-import { formatIpv4, parseIpv4 } from '../../netstack/inet/addr.ts';
+import { formatIpv4, formatMac, parseIpv4 } from '../../netstack/inet/addr.ts';
 import type { LinkFaults } from '../../netstack/link/pair.ts';
 import type { Stack } from '../../netstack/stack.ts';
 import { Lan, type LanHost } from './dhcp-lan.ts';
@@ -252,7 +252,7 @@ describe('DHCP conflicts, reboots and refusals', () => {
     c.dhcp.on('conflict', (x) => conflicts.push(x));
     c.dhcp.start();
     expect(runUntil(w.clock, () => c.dhcp.counters.conflicts > 0, 30 * S)).toBe(true);
-    expect(conflicts[0]!.by).toBe(squatter.dev.addr.toString('hex').replace(/(..)(?!$)/g, '$1:'));
+    expect(conflicts[0]!.by).toBe(formatMac(squatter.dev.addr));
     expect(addrs(c.host.stack)).toEqual([]); // never configured
     const declinedAt = w.clock.now();
     w.clock.runFor(1);

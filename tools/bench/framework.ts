@@ -4,6 +4,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { GCProfiler } from 'node:v8';
+import { SkBuff } from '../../netstack/core/skb.ts';
 
 export interface Figure {
   name: string;
@@ -43,20 +44,54 @@ export interface AllocationStats {
  * their JS wrappers).
  */
 export function measureAllocations(fn: () => void): AllocationStats {
+  const m = startAllocationMeasure();
+  fn();
+  return m.stop();
+}
+
+/** measureAllocations for code that completes asynchronously (promise callbacks). */
+export async function measureAllocationsAsync(fn: () => Promise<void>): Promise<AllocationStats> {
+  const m = startAllocationMeasure();
+  await fn();
+  return m.stop();
+}
+
+function startAllocationMeasure(): { stop(): AllocationStats } {
   const profiler = new GCProfiler();
   const used = () => process.memoryUsage().heapUsed;
   profiler.start();
   const before = used();
-  fn();
-  const after = used();
-  const report = profiler.stop();
-  let freed = 0;
-  let scavenges = 0;
-  for (const s of report?.statistics ?? []) {
-    freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
-    if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
-  }
-  return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+  return {
+    stop() {
+      const after = used();
+      const report = profiler.stop();
+      let freed = 0;
+      let scavenges = 0;
+      for (const s of report?.statistics ?? []) {
+        freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+        if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
+      }
+      return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+    },
+  };
+}
+
+/**
+ * An skb of `bytes` that puts itself back when freed (data and tail as they were, the destructor re-armed), so a
+ * benchmark can send it again and again without allocating; `onReuse` runs at each return.
+ */
+export function recyclingSkb(bytes: Uint8Array, headroom: number, tailroom = 0, onReuse?: () => void): SkBuff {
+  const skb = SkBuff.fromBytes(bytes, headroom, tailroom);
+  const head = skb.data;
+  const tail = skb.tail;
+  const reuse = (s: SkBuff) => {
+    s.data = head;
+    s.tail = tail;
+    s.destructor = reuse;
+    onReuse?.();
+  };
+  skb.destructor = reuse;
+  return skb;
 }
 
 export function median(xs: number[]): number {

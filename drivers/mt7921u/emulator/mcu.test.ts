@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { TestAir } from './radio.ts';
-import { bootedHost, cat, le16, le32, legacyCommand, type TestHost, tlv, u32, uniCommand } from './test-host.ts';
+import {
+  bootedHost,
+  cat,
+  le16,
+  le32,
+  legacyCommand,
+  scanRequestPayload,
+  type TestHost,
+  tlv,
+  u32,
+  uniCommand,
+} from './test-host.ts';
 
 let seqNo = 0;
 const nextSeq = () => (seqNo = (seqNo % 15) + 1);
@@ -259,17 +270,7 @@ describe('hardware scan (FACTS.md §6.11)', () => {
     clock.setTimeout(tick, 5);
     const h = await bootedHost({ radio: chip }, clock);
     await ext(h, 0x46, Uint8Array.of(1, 0, 0, 0));
-    const req = new Uint8Array(1186);
-    req[0] = 3; // seq_num
-    req[2] = 1; // active
-    req[3] = 1; // wildcard
-    req[5] = 2;
-    req[6] = 1 << 5;
-    req[7] = 1;
-    req[158] = 4;
-    req[159] = 3;
-    req.set([1, 1, 1, 6, 2, 36], 160);
-    expect(await ce(h, 0x03, req)).toBeDefined();
+    expect(await ce(h, 0x03, scanRequestPayload())).toBeDefined();
     const done = await h.take((r) => r.type === 7 && r.data[28] === 0x0d, 2000);
     expect(done).toBeDefined();
     const d = done!.data;

@@ -5,6 +5,7 @@
  * Base RXD = 6 DWs; optional groups follow in the driver's walk order 4, 1, 2, 3, 5; the payload starts after the
  * last group plus 2·HDR_OFFSET bytes. Decoding never throws: a malformed or unwanted descriptor yields a drop reason.
  */
+import { channelToFreq } from '../../../mac80211/driver-ops.ts';
 import type { SkBuff } from '../../../netstack/core/skb.ts';
 import { rxdLength } from '../mcu/event.ts';
 import { type Band, legacyBitrate, PhyType } from './rates.ts';
@@ -160,29 +161,11 @@ export function newRxdContext(antennaMask = 0x3): RxdContext {
   return { antennaMask, has2g: true, has5g: true, has6g: true, rxAmpduTs: 0, ampduRef: 0 };
 }
 
-/** ieee80211_channel_to_frequency */
-export function channelToFrequency(chan: number, band: Band): number {
-  if (chan <= 0) return 0;
-  switch (band) {
-    case '2g':
-      if (chan === 14) return 2484;
-      if (chan < 14) return 2407 + chan * 5;
-      return 0;
-    case '5g':
-      if (chan >= 182 && chan <= 196) return 4000 + chan * 5;
-      return 5000 + chan * 5;
-    case '6g':
-      if (chan === 2) return 5935;
-      if (chan <= 233) return 5950 + chan * 5;
-      return 0;
-  }
-}
-
 /** mt792x_get_status_freq_info: CH_FREQ > 180 ⇒ 6 GHz channel (v−181)·4+1; > 14 ⇒ 5 GHz; else 2.4 GHz. */
 export function chFreqToChannel(chfreq: number): { band: Band; channel: number; freq: number } {
   const band = chFreqBand(chfreq);
   const channel = chFreqChannel(chfreq);
-  return { band, channel, freq: channelToFrequency(channel, band) };
+  return { band, channel, freq: channelToFreq(band, channel) };
 }
 
 function chFreqBand(chfreq: number): Band {
@@ -242,7 +225,7 @@ export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdCon
   // chFreqToChannel's parts, without its result object per frame
   const band = chFreqBand((rxd3 >>> 8) & 0xff);
   const channel = chFreqChannel((rxd3 >>> 8) & 0xff);
-  const freq = channelToFrequency(channel, band);
+  const freq = channelToFreq(band, channel);
   if ((band === '2g' && !ctx.has2g) || (band === '5g' && !ctx.has5g) || (band === '6g' && !ctx.has6g)) {
     return 'band-unsupported';
   }

@@ -17,7 +17,7 @@
  */
 import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
-import { formatMac, tryParseIpv4 } from '../../../netstack/inet/addr.ts';
+import { formatMac, tryParseIpv4, tryParseMac } from '../../../netstack/inet/addr.ts';
 import { errnoName } from '../../../netstack/inet/errno.ts';
 import { TapDevice, TapError, type TapOptions } from '../../../netstack/link/tap.ts';
 import { attachPcap } from '../../../netstack/pcap/capture.ts';
@@ -117,8 +117,8 @@ export function parseMtu(s: string): number {
 }
 
 export function parseMac(s: string): Buffer {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s)) throw new UsageError(`--mac '${s}' is not a MAC (aa:bb:cc:dd:ee:ff)`);
-  const mac = Buffer.from(s.split(':').map((x) => Number.parseInt(x, 16)));
+  const mac = tryParseMac(s);
+  if (mac === null) throw new UsageError(`--mac '${s}' is not a MAC (aa:bb:cc:dd:ee:ff)`);
   if (mac[0]! & 1) throw new UsageError(`--mac ${s} is a multicast address`);
   if (mac.every((b) => b === 0)) throw new UsageError(`--mac ${s} is all zeros`);
   return mac;
