@@ -14,7 +14,7 @@ export function fwError(fn: () => unknown): FirmwareError {
 
 /** A copy of `buf` with `edit` applied through a DataView. */
 export function mutate(buf: Uint8Array, edit: (dv: DataView, bytes: Uint8Array) => void): Uint8Array {
-  const copy = buf.slice();
+  const copy = new Uint8Array(buf); // not buf.slice(): a view when buf is a Buffer
   edit(new DataView(copy.buffer, copy.byteOffset, copy.byteLength), copy);
   return copy;
 }

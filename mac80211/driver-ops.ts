@@ -10,8 +10,9 @@
  * the outcome later through `txStatus` when asked to.
  */
 import type { SkBuff } from '../netstack/core/skb.ts';
+import type { Band } from './channel.ts';
 
-export type Band = '2g' | '5g' | '6g';
+export { type Band, channelToFreq, freqToBandChannel, frequencyToChannel } from './channel.ts';
 
 /** A channel as cfg80211 describes one. */
 export interface Channel {
@@ -300,21 +301,4 @@ export class KeyNotSupportedError extends Error {
     super(`cipher ${cipher} not supported in hardware`);
     this.name = 'KeyNotSupportedError';
   }
-}
-
-/** 802.11 channel number → centre frequency in MHz. */
-export function channelToFreq(band: Band, channel: number): number {
-  if (band === '2g') return channel === 14 ? 2484 : 2407 + 5 * channel;
-  if (band === '5g') return 5000 + 5 * channel;
-  return channel === 2 ? 5935 : 5950 + 5 * channel;
-}
-
-/** Centre frequency in MHz → band and channel number, or null for frequencies outside 2.4/5/6 GHz. */
-export function freqToChannel(freq: number): { band: Band; channel: number } | null {
-  if (freq === 2484) return { band: '2g', channel: 14 };
-  if (freq >= 2412 && freq <= 2472) return { band: '2g', channel: (freq - 2407) / 5 };
-  if (freq === 5935) return { band: '6g', channel: 2 };
-  if (freq > 5950 && freq <= 7115) return { band: '6g', channel: (freq - 5950) / 5 };
-  if (freq >= 5160 && freq <= 5885) return { band: '5g', channel: (freq - 5000) / 5 };
-  return null;
 }

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  channelToFreq,
   decodeRadiotap,
   encodeRadiotap,
-  freqToChannel,
   RADIOTAP_F,
   type RadiotapFields,
   type RadiotapNamespace,
@@ -134,18 +132,6 @@ describe('radiotap', () => {
       expect(decodeRadiotap(hex(h))).toMatchObject({ ok: false, reason });
     });
   }
-
-  it('maps channels and frequencies', () => {
-    expect([
-      freqToChannel(2412),
-      freqToChannel(2484),
-      freqToChannel(5180),
-      freqToChannel(5955),
-      freqToChannel(5935),
-      freqToChannel(900),
-    ]).toEqual([1, 14, 36, 1, 2, 0]);
-    expect([channelToFreq(6, '2g'), channelToFreq(149, '5g'), channelToFreq(37, '6g')]).toEqual([2437, 5745, 6135]);
-  });
 });
 
 const u8 = fc.integer({ min: 0, max: 255 });

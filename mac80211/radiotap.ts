@@ -577,21 +577,3 @@ export function encodeRadiotap(r: {
   write(dv);
   return out;
 }
-
-/** Channel number for a frequency in MHz (2.4, 5 and 6 GHz bands; 0 when unknown), as ieee80211_freq_to_channel. */
-export function freqToChannel(freq: number): number {
-  if (freq === 2484) return 14;
-  if (freq >= 2412 && freq <= 2472) return (freq - 2407) / 5;
-  if (freq === 5935) return 2;
-  if (freq >= 5955 && freq <= 7115) return (freq - 5950) / 5;
-  if (freq >= 5000 && freq <= 5925) return (freq - 5000) / 5;
-  if (freq >= 4910 && freq <= 4980) return (freq - 4000) / 5;
-  return 0;
-}
-
-/** Frequency in MHz of a channel in a band ('2g', '5g', '6g'). */
-export function channelToFreq(channel: number, band: '2g' | '5g' | '6g'): number {
-  if (band === '2g') return channel === 14 ? 2484 : 2407 + channel * 5;
-  if (band === '6g') return channel === 2 ? 5935 : 5950 + channel * 5;
-  return 5000 + channel * 5;
-}

@@ -12,7 +12,7 @@
  *     const r = await stack.ping('10.0.0.2', { count: 3 });
  */
 import { type Clock, VirtualClock } from './core/clock.ts';
-import { NetCore, type NetDevice } from './core/netdevice.ts';
+import { NetCore, type NetDevice, type NetDeviceStats, type SoftnetStats } from './core/netdevice.ts';
 import { entropyPrng, Prng } from './core/prng.ts';
 import { logger } from './core/log.ts';
 import { formatCidr, parseCidr, parseIpv4, toIpv4 } from './inet/addr.ts';
@@ -54,21 +54,9 @@ export interface StackOptions {
   tcp?: Partial<TcpConfig>;
 }
 
-export interface DeviceCounters {
-  rxPackets: number;
-  rxBytes: number;
-  rxDropped: number;
-  rxErrors: number;
-  rxMulticast: number;
-  txPackets: number;
-  txBytes: number;
-  txDropped: number;
-  txErrors: number;
+/** A device's counters in a report: its NetDeviceStats, qdisc drops, and its NAPI's softnet_stat columns. */
+export interface DeviceCounters extends NetDeviceStats, SoftnetStats {
   qdiscDrops: number;
-  /** /proc/net/softnet_stat columns for this device's NAPI. */
-  processed: number;
-  dropped: number;
-  timeSqueeze: number;
 }
 
 /** Counters of every layer, grouped like /proc/net/snmp (plus Arp, Eth, devices, softnet). */

@@ -16,8 +16,7 @@
  * Not modelled: A-MPDU aggregation (one MPDU per PPDU), LDPC, STBC, HE packet extension and mid-ambles.
  */
 import type { Band, ChannelWidth, RateInfo } from '../../mac80211/driver-ops.ts';
-
-export const FCS_LEN = 4;
+import { FCS_LEN } from '../../mac80211/fcs.ts';
 
 /** Data subcarriers per symbol (N_SD) for HT/VHT and for HE, by width. */
 const NSD_VHT: Record<ChannelWidth, number> = { 20: 52, 40: 108, 80: 234, 160: 468 };

@@ -7,13 +7,14 @@
 import { Ac, type TxInfo, type Vif } from '../../mac80211/driver-ops.ts';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
+import { positiveArg } from '../../tools/bench/framework.ts';
 import { chandef } from './chan.ts';
 import { Medium, type Timing } from './medium.ts';
 import { HwsimRadio } from './radio.ts';
 import { dataFrame, mac, RecordingMac } from './testing.ts';
 import type { TxParams } from './types.ts';
 
-const N = Number(process.argv[2] ?? 300_000);
+const N = Math.round(positiveArg(process.argv[2], 300_000, 'frames'));
 const HE: TxParams = { rate: { mode: 'he', rate: 11, nss: 2, bw: 80, sgi: true } };
 
 function mediumOnly(timing: Timing, receivers: number, loss: number): void {

@@ -8,7 +8,7 @@ import {
   type ChanDef,
   type ChannelWidth,
   channelToFreq,
-  freqToChannel,
+  freqToBandChannel,
 } from '../../mac80211/driver-ops.ts';
 
 export function channel(band: Band, number: number, noIr = false): Channel {
@@ -62,7 +62,7 @@ export function chandef(band: Band, ch: number, width: ChannelWidth = 20): ChanD
 
 /** A 20 MHz channel definition for a primary frequency (MHz); throws for frequencies outside 2.4/5/6 GHz. */
 export function chandefFromFreq(freq: number, width: ChannelWidth = 20): ChanDef {
-  const c = freqToChannel(freq);
+  const c = freqToBandChannel(freq);
   if (c === null) throw new Error(`${freq} MHz is not a 2.4, 5 or 6 GHz channel`);
   return chandef(c.band, c.channel, width);
 }

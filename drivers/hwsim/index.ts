@@ -6,7 +6,7 @@ export { ackTimeUs, aifsUs, rateMbps, sifsUs, slotUs, txTimeUs } from './airtime
 export { CHANNELS_2G, CHANNELS_5G, centerFreq, chandef, chandefFromFreq, channel } from './chan.ts';
 export { EmulatorRadioAdapter, rateFromRadio, rateToRadio } from './emulator-radio.ts';
 export { type AirDelivery, FaultInjector, type FaultKind, FaultRule, type FaultSpec } from './faults.ts';
-export { type AirEvent, Medium, type MediumOptions, type MonitorHook, macString, type Timing } from './medium.ts';
+export { type AirEvent, Medium, type MediumOptions, type MonitorHook, type Timing } from './medium.ts';
 export { type CaptureWriter, type MonitorOptions, RadiotapMonitor, radiotapFields } from './monitor.ts';
 export { RadioPort, type RadioOptions, type RxHandler, type TxCompleteHandler } from './port.ts';
 export { HwsimRadio, type HwsimRadioCounters, type HwsimRadioOptions, type HwsimVifState } from './radio.ts';

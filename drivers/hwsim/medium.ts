@@ -19,6 +19,7 @@
  * Hot path: no closures or objects per frame — transmissions are pooled, the receive info and the monitor event
  * are reused objects lent to the callbacks, and a channel has a single re-armed timer.
  */
+import { macToString } from '../../mac80211/addr.ts';
 import type { Band, ChanDef } from '../../mac80211/driver-ops.ts';
 import type { Clock, Timer } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
@@ -225,7 +226,7 @@ export class Medium {
   /** Attach a radio with MAC address `addr`. */
   attach(addr: Uint8Array, opts: RadioOptions = {}): RadioPort {
     if (addr.length !== 6) throw new Error(`a radio's MAC address has 6 bytes, got ${addr.length}`);
-    const mac = macString(addr);
+    const mac = macToString(addr);
     const cd = opts.chandef ?? makeChandef('2g', 1);
     const tsf = opts.tsfOffsetUs ?? this.prng.fork(`tsf:${mac}`).int(2 ** 40);
     const port = new RadioPort(
@@ -770,12 +771,6 @@ function writeU64(b: Uint8Array, off: number, v: number): void {
   let hi = Math.floor(v / 4294967296);
   for (let i = 0; i < 4; i++, lo = Math.floor(lo / 256)) b[off + i] = lo & 0xff;
   for (let i = 4; i < 8; i++, hi = Math.floor(hi / 256)) b[off + i] = hi & 0xff;
-}
-
-export function macString(a: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < a.length; i++) s += (i ? ':' : '') + a[i]!.toString(16).padStart(2, '0');
-  return s;
 }
 
 function checkLink<T extends Partial<LinkSettings>>(s: T): T {

@@ -54,11 +54,12 @@ import {
   type TxQueueParams,
   type Vif,
 } from '../../mac80211/driver-ops.ts';
+import { macToString } from '../../mac80211/addr.ts';
 import { logger } from '../../netstack/core/log.ts';
 import { Napi, NetCore, NetDevice, NetdevTx } from '../../netstack/core/netdevice.ts';
 import { SkBuff } from '../../netstack/core/skb.ts';
 import { chandef } from './chan.ts';
-import { macString, type Medium } from './medium.ts';
+import type { Medium } from './medium.ts';
 import type { RadioPort } from './port.ts';
 import { Beaconer } from './radio-beacon.ts';
 import { BITRATES_2G, BITRATES_5G, hwsimCaps, legacyRate, rateInfo } from './radio-caps.ts';
@@ -235,7 +236,7 @@ export class HwsimRadio implements Ieee80211Ops {
 
   constructor(opts: HwsimRadioOptions) {
     this.medium = opts.medium;
-    this.name = opts.name ?? `hwsim-${macString(opts.addr)}`;
+    this.name = opts.name ?? `hwsim-${macToString(opts.addr)}`;
     const bands = opts.bands ?? ['2g', '5g'];
     this.caps = hwsimCaps(opts.addr, { bands, hwScan: opts.hwScan ?? true });
     this.operating = opts.chandef ?? chandef(bands[0]!, bands[0] === '5g' ? 36 : 1);
@@ -304,7 +305,7 @@ export class HwsimRadio implements Ieee80211Ops {
   }
 
   async addInterface(vif: Vif): Promise<void> {
-    if (this.vifs.includes(vif)) throw new Error(`${this.name}: interface ${macString(vif.addr)} added twice`);
+    if (this.vifs.includes(vif)) throw new Error(`${this.name}: interface ${macToString(vif.addr)} added twice`);
     const st: HwsimVifState = { bss: null, beacon: null, txq: new Map() };
     if (vif.type === 'ap') {
       st.beacon = new Beaconer({
@@ -356,7 +357,7 @@ export class HwsimRadio implements Ieee80211Ops {
   }
 
   async staState(_vif: Vif, sta: Sta, _old: StaState, state: StaState): Promise<void> {
-    const key = macString(sta.addr);
+    const key = macToString(sta.addr);
     if (state === StaState.NOTEXIST) {
       this.stations.delete(key);
       sta.drv = undefined;
@@ -398,7 +399,7 @@ export class HwsimRadio implements Ieee80211Ops {
   vifState(vif: Vif): HwsimVifState {
     const st = vif.drv as HwsimVifState | undefined;
     if (st === undefined || !this.vifs.includes(vif))
-      throw new Error(`${this.name}: unknown interface ${macString(vif.addr)}`);
+      throw new Error(`${this.name}: unknown interface ${macToString(vif.addr)}`);
     return st;
   }
 

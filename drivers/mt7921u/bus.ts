@@ -38,7 +38,10 @@ export function regRmwField(regs: RegAccess, addr: number, mask: number, val: nu
 
 /** Bulk pipes by endpoint address (0x84, 0x85 IN; 0x08, 0x04..0x07, 0x09 OUT on a real device). */
 export interface BulkPipes {
-  /** One bulk OUT transfer; resolves when the device took it. */
+  /**
+   * One bulk OUT transfer; resolves when the device took it. Transfers on one endpoint complete (resolve or reject)
+   * in the order they were submitted, as USB completes an endpoint's URBs: the TX path relies on it.
+   */
   bulkOut(ep: number, data: Uint8Array): Promise<void>;
   /**
    * One bulk IN transfer of up to `length` bytes; resolves with what arrived (one packet: RX aggregation is off).

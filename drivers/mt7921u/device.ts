@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
+import { Fifo } from '../../netstack/core/fifo.ts';
 import type { NetCore } from '../../netstack/core/netdevice.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
 import {
@@ -143,7 +144,8 @@ export class Mt7921uDevice {
   private hwInitDone = false;
   private fullReset = false;
   private runningChan: ChanDef | null = null;
-  private readonly txInFlight = new Map<EpOut, number>();
+  /** Transfers in flight per OUT endpoint (indexed by EpOut). */
+  private readonly txq: TxEndpointQueue[] = [];
   private readonly rxStalls = new Map<number, number>();
   private readonly txWaiters: Array<() => void> = [];
 
@@ -343,7 +345,7 @@ export class Mt7921uDevice {
 
   /** Transfers in flight on the endpoint of `qid`. */
   txPending(qid: MtTxq): number {
-    return this.txInFlight.get(txqToEpOut(qid)) ?? 0;
+    return this.txq[txqToEpOut(qid)]?.length ?? 0;
   }
 
   /** True when `qid` cannot take another frame (the caller waits for onTxSpace). */
@@ -362,10 +364,11 @@ export class Mt7921uDevice {
    * holds the USB framing: see txUnprepareSkb). Returns false (skb dropped and counted) when the frame is rejected
    * or the queue is full.
    */
-  tx(skb: SkBuff, info: TxdInfo, done?: (skb: SkBuff, ok: boolean) => void): boolean {
+  tx(skb: SkBuff, info: TxdInfo, done?: TxDoneFn): boolean {
     const ep = txqToEpOut(info.qid);
-    const pending = this.txInFlight.get(ep) ?? 0;
-    if (pending >= MT7921U_TX_ENTRIES) {
+    let q = this.txq[ep];
+    if (q === undefined) q = this.txq[ep] = new TxEndpointQueue(ep, (q, ok, e) => this.txComplete(q, ok, e));
+    if (q.length >= MT7921U_TX_ENTRIES) {
       this.txStats.busy++;
       skb.drop();
       return false;
@@ -376,34 +379,32 @@ export class Mt7921uDevice {
       skb.drop();
       return false;
     }
-    this.txInFlight.set(ep, pending + 1);
+    q.push(skb, done ?? null);
     this.txStats.queued++;
-    const addr = this.endpoints.out[ep];
-    this.bus.bulkOut(addr, skb.bytes()).then(
-      () => {
-        this.txDone(ep);
-        this.txStats.completed++;
-        if (done) done(skb, true);
-        else skb.free();
-      },
-      (e) => {
-        this.txDone(ep);
-        this.txStats.errors++;
-        log('TX on 0x%s failed: %s', addr.toString(16), e instanceof Error ? e.message : String(e));
-        if (hasUsbCode(e, 'stall')) this.scheduleReset('usb');
-        if (done) done(skb, false);
-        else skb.drop();
-      },
-    );
+    // The queue's own handlers: the completion belongs to its oldest transfer (no closure per frame).
+    this.bus.bulkOut(this.endpoints.out[ep], skb.bytes()).then(q.onOk, q.onError);
     return true;
   }
 
-  private txDone(ep: EpOut): void {
-    this.txInFlight.set(ep, (this.txInFlight.get(ep) ?? 1) - 1);
+  private txComplete(q: TxEndpointQueue, ok: boolean, e: unknown): void {
+    const done = q.peekDone();
+    const skb = q.shift();
+    if (skb === undefined) return; // every completion has its transfer; nothing to do otherwise
+    if (ok) {
+      this.txStats.completed++;
+    } else {
+      this.txStats.errors++;
+      const addr = this.endpoints.out[q.ep];
+      log('TX on 0x%s failed: %s', addr.toString(16), e instanceof Error ? e.message : String(e));
+      if (hasUsbCode(e, 'stall')) this.scheduleReset('usb');
+    }
     if (this.txWaiters.length) {
       const w = this.txWaiters.splice(0);
       for (const f of w) f();
     }
+    if (done !== null) done(skb, ok);
+    else if (ok) skb.free();
+    else skb.drop();
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -488,5 +489,48 @@ export class Mt7921uDevice {
     this.rx.stop();
     this.bus.cancelBulkIn?.();
     if (this.bus.removed) this.state = 'removed';
+  }
+}
+
+/** Who gets a transmitted skb back: `ok` false when the transfer failed. */
+export type TxDoneFn = (skb: SkBuff, ok: boolean) => void;
+
+/**
+ * The transfers in flight on one bulk OUT endpoint, oldest first. USB completes the transfers of an endpoint in the
+ * order they were submitted (UsbTransport.bulkOut), so each completion belongs to the oldest entry, and one pair of
+ * handlers, made once, serves every frame.
+ */
+class TxEndpointQueue {
+  private readonly skbs = new Fifo<SkBuff>(MT7921U_TX_ENTRIES);
+  private readonly dones = new Fifo<TxDoneFn | null>(MT7921U_TX_ENTRIES);
+  readonly onOk: () => void;
+  readonly onError: (e: unknown) => void;
+
+  constructor(
+    readonly ep: EpOut,
+    complete: (q: TxEndpointQueue, ok: boolean, e: unknown) => void,
+  ) {
+    this.onOk = () => complete(this, true, null);
+    this.onError = (e) => complete(this, false, e);
+  }
+
+  get length(): number {
+    return this.skbs.length;
+  }
+
+  push(skb: SkBuff, done: TxDoneFn | null): void {
+    this.skbs.push(skb);
+    this.dones.push(done);
+  }
+
+  /** The oldest entry's completion callback (null when it has none or the queue is empty). */
+  peekDone(): TxDoneFn | null {
+    return this.dones.peek() ?? null;
+  }
+
+  /** Remove the oldest entry; its skb. */
+  shift(): SkBuff | undefined {
+    this.dones.shift();
+    return this.skbs.shift();
   }
 }

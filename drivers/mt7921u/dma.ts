@@ -156,8 +156,3 @@ export async function dmaInit(regs: RegAccess, clock: Clock, resume = false): Pr
   await epctlRstOptClear(regs);
   log('DMA init done');
 }
-
-/** mt792x_dma_need_reinit: MT_WFDMA_DUMMY_CR BIT1 clear ⇒ the DMA lost its setup. */
-export async function dmaNeedReinit(regs: RegAccess): Promise<boolean> {
-  return ((await regs.rr(MT_WFDMA_DUMMY_CR)) & MT_WFDMA_NEED_REINIT) === 0;
-}

@@ -10,6 +10,8 @@ import {
   type BssConf,
   type Cipher,
   type ChanDef as HwChanDef,
+  channelToFreq,
+  frequencyToChannel,
   type HwCapabilities,
   type Ieee80211HwCallbacks,
   type Ieee80211Ops,
@@ -46,7 +48,7 @@ import {
   txUnprepareSkb,
 } from './mac/txd.ts';
 import type { TxsRecord } from './mac/txs.ts';
-import { type ChanDef, frequencyToChannel } from './mcu/chan.ts';
+import type { ChanDef } from './mcu/chan.ts';
 import { CHANNELS_2G, CHANNELS_5G, CHANNELS_6G } from './mcu/chan-cmds.ts';
 import { RocReqType } from './mcu/roc.ts';
 import { MT792X_HW_SCAN_TIMEOUT_MS } from './mcu/scan.ts';
@@ -238,7 +240,7 @@ export class Mt7921uHw implements Ieee80211Ops {
       channels: chans.map((channel) => ({
         band,
         channel,
-        freq: channelFreq(band, channel),
+        freq: channelToFreq(band, channel),
         noIr: band === '6g' || (band === '5g' && channel >= 52 && channel <= 144),
       })),
       bitrates: rates,
@@ -658,10 +660,4 @@ export class Mt7921uHw implements Ieee80211Ops {
     if (this.hw !== null) this.hw.rxList!(skbs, statuses);
     else for (const s of skbs) s.free();
   }
-}
-
-function channelFreq(band: '2g' | '5g' | '6g', ch: number): number {
-  if (band === '2g') return ch === 14 ? 2484 : 2407 + 5 * ch;
-  if (band === '5g') return 5000 + 5 * ch;
-  return ch === 2 ? 5935 : 5950 + 5 * ch;
 }

@@ -14,6 +14,7 @@
 import type { Clock } from '../../netstack/core/clock.ts';
 import { logger } from '../../netstack/core/log.ts';
 import { Napi, NetCore, NetDevice, NetdevTx } from '../../netstack/core/netdevice.ts';
+import { Fifo } from '../../netstack/core/fifo.ts';
 import type { SkBuff } from '../../netstack/core/skb.ts';
 import type { BulkPipes } from './bus.ts';
 
@@ -65,9 +66,13 @@ export interface RxReaderOptions {
   onReadOk?: (ep: number) => void;
 }
 
-interface Entry {
-  buf: Buffer;
+/** One IN endpoint: its reads in flight and on the ring, and the completion handlers of the current generation. */
+interface EpState {
   ep: number;
+  inFlight: number;
+  onRing: number;
+  ok: (data: Uint8Array) => void;
+  fail: (err: unknown) => void;
 }
 
 export class Mt7921uRxReader {
@@ -76,12 +81,11 @@ export class Mt7921uRxReader {
   readonly stats: RxStats;
   private readonly readsPerEp: number;
   private readonly bufSize: number;
-  /** The ring: completed transfers waiting for the poll (head index + array). */
-  private ring: Entry[] = [];
-  private ringHead = 0;
-  /** Per endpoint: reads in flight and reads waiting on the ring. */
-  private readonly inFlight = new Map<number, number>();
-  private readonly onRing = new Map<number, number>();
+  /** In the order reads are posted: the MCU queue (0x85) first, then MAIN (0x84), as Linux does. */
+  private eps: EpState[] = [];
+  /** The ring: completed transfers waiting for the poll, and their endpoints (two rings: nothing per entry). */
+  private readonly ringBufs = new Fifo<Buffer>(64);
+  private readonly ringEps = new Fifo<EpState>(64);
   private running = false;
   /** Bumped by stop(): completions of older reads are ignored. */
   private generation = 0;
@@ -101,11 +105,7 @@ export class Mt7921uRxReader {
       () => this.rearm(),
     );
     this.stats = { completions: {}, readErrors: {}, processed: 0, polls: 0, inFlight: 0 };
-    for (const ep of [opts.inEps[1], opts.inEps[0]]) {
-      this.inFlight.set(ep, 0);
-      this.onRing.set(ep, 0);
-      this.stats.completions[ep] = 0;
-    }
+    this.setEps(opts.inEps);
     this.retryTimer = opts.clock.timer(() => this.rearm());
   }
 
@@ -115,25 +115,30 @@ export class Mt7921uRxReader {
 
   /** Entries waiting on the ring. */
   get pending(): number {
-    return this.ring.length - this.ringHead;
+    return this.ringBufs.length;
   }
 
   /** Read from other IN endpoints ([PKT_RX, CMD_RESP]); only while stopped. */
   setInEndpoints(inEps: readonly [number, number]): void {
     if (this.running) throw new Error('setInEndpoints while the reader runs');
-    this.inFlight.clear();
-    this.onRing.clear();
-    for (const ep of [inEps[1], inEps[0]]) {
-      this.inFlight.set(ep, 0);
-      this.onRing.set(ep, 0);
-      this.stats.completions[ep] ??= 0;
-    }
+    this.setEps(inEps);
+  }
+
+  private setEps(inEps: readonly [number, number]): void {
+    this.eps = [inEps[1], inEps[0]].map((ep) => ({ ep, inFlight: 0, onRing: 0, ok: noop, fail: noop }));
+    for (const s of this.eps) this.stats.completions[s.ep] ??= 0;
   }
 
   /** Post the reads (mt76u_submit_rx_buffers): the MCU queue (0x85) first, then MAIN (0x84). */
   start(): void {
     if (this.running) return;
     this.running = true;
+    // One pair of completion handlers per endpoint and start, not two closures per read.
+    const gen = this.generation;
+    for (const s of this.eps) {
+      s.ok = (data) => this.complete(gen, s, data);
+      s.fail = (err) => this.failed(gen, s, err);
+    }
     this.rearm();
   }
 
@@ -145,61 +150,56 @@ export class Mt7921uRxReader {
     this.running = false;
     this.generation++;
     this.retryTimer.cancel();
-    for (const ep of this.inFlight.keys()) {
-      this.inFlight.set(ep, 0);
-      this.onRing.set(ep, 0);
+    for (const s of this.eps) {
+      s.inFlight = 0;
+      s.onRing = 0;
     }
     this.stats.inFlight = 0;
-    this.ring = [];
-    this.ringHead = 0;
+    while (this.ringBufs.shift() !== undefined) this.ringEps.shift();
   }
 
   /** Submit a read into every free slot of every endpoint. */
   private rearm(): void {
     if (!this.running) return;
-    for (const ep of this.inFlight.keys()) {
-      let free = this.readsPerEp - this.inFlight.get(ep)! - this.onRing.get(ep)!;
-      while (free-- > 0) this.submit(ep);
+    for (const s of this.eps) {
+      let free = this.readsPerEp - s.inFlight - s.onRing;
+      while (free-- > 0) this.submit(s);
     }
   }
 
-  private submit(ep: number): void {
-    const gen = this.generation;
-    this.inFlight.set(ep, this.inFlight.get(ep)! + 1);
+  private submit(s: EpState): void {
+    s.inFlight++;
     this.stats.inFlight++;
     let p: Promise<Uint8Array>;
     try {
-      p = this.opts.bus.bulkIn(ep, this.bufSize);
+      p = this.opts.bus.bulkIn(s.ep, this.bufSize);
     } catch (e) {
       p = Promise.reject(e);
     }
-    p.then(
-      (data) => this.complete(gen, ep, data),
-      (err) => this.failed(gen, ep, err),
-    );
+    p.then(s.ok, s.fail);
   }
 
   /** The "interrupt": queue the transfer on the ring and schedule NAPI. */
-  private complete(gen: number, ep: number, data: Uint8Array): void {
+  private complete(gen: number, s: EpState, data: Uint8Array): void {
     if (gen !== this.generation) return;
-    this.inFlight.set(ep, this.inFlight.get(ep)! - 1);
+    s.inFlight--;
     this.stats.inFlight--;
-    this.onRing.set(ep, this.onRing.get(ep)! + 1);
-    this.stats.completions[ep] = (this.stats.completions[ep] ?? 0) + 1;
-    this.opts.onReadOk?.(ep);
-    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.ring.push({ buf, ep });
+    s.onRing++;
+    this.stats.completions[s.ep] = (this.stats.completions[s.ep] ?? 0) + 1;
+    this.opts.onReadOk?.(s.ep);
+    this.ringBufs.push(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.ringEps.push(s);
     this.napi.schedule();
   }
 
-  private failed(gen: number, ep: number, err: unknown): void {
+  private failed(gen: number, s: EpState, err: unknown): void {
     if (gen !== this.generation) return;
-    this.inFlight.set(ep, this.inFlight.get(ep)! - 1);
+    s.inFlight--;
     this.stats.inFlight--;
     const code = errorCode(err);
     this.stats.readErrors[code] = (this.stats.readErrors[code] ?? 0) + 1;
-    log('read on 0x%s failed: %s', ep.toString(16), code);
-    this.opts.onReadError?.(ep, code);
+    log('read on 0x%s failed: %s', s.ep.toString(16), code);
+    this.opts.onReadError?.(s.ep, code);
     // Cancelled reads belong to stop()/reset; a vanished device never comes back; others retry after a back-off.
     if (code === 'cancelled' || code === 'nodev') return;
     if (this.running && !this.retryTimer.pending) this.retryTimer.mod(MT7921U_RX_ERROR_BACKOFF_MS);
@@ -209,23 +209,21 @@ export class Mt7921uRxReader {
   private poll(budget: number): number {
     this.stats.polls++;
     let n = 0;
-    while (n < budget && this.ringHead < this.ring.length) {
-      const e = this.ring[this.ringHead]!;
-      this.ring[this.ringHead++] = undefined as unknown as Entry;
-      this.onRing.set(e.ep, this.onRing.get(e.ep)! - 1);
+    while (n < budget && this.ringBufs.length > 0) {
+      const buf = this.ringBufs.shift()!;
+      const s = this.ringEps.shift()!;
+      s.onRing--;
       n++;
       this.stats.processed++;
       this.dev.softnet.processed++;
-      this.opts.process(e.buf, e.ep);
-    }
-    if (this.ringHead === this.ring.length) {
-      this.ring.length = 0;
-      this.ringHead = 0;
+      this.opts.process(buf, s.ep);
     }
     if (n > 0) this.opts.pollComplete?.();
     return n;
   }
 }
+
+function noop(): void {}
 
 function errorCode(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {

@@ -87,7 +87,7 @@ export interface UsbTransport {
   /** Control transfer host→device with `data` (empty or null: no data stage). */
   controlOut(setup: ControlSetup, data: Uint8Array | null, timeoutMs?: number): Promise<void>;
 
-  /** Bulk OUT of the whole buffer to endpoint `ep`. */
+  /** Bulk OUT of the whole buffer to endpoint `ep`. Transfers on one endpoint complete in submission order. */
   bulkOut(ep: number, data: Uint8Array, timeoutMs?: number): Promise<void>;
   /**
    * Bulk IN of up to `length` bytes from `ep`. Several may be pending on each endpoint at once ("reads in

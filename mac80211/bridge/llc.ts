@@ -5,19 +5,24 @@
  * 802.2 SNAP on Ethernet (AppleTalk ARP 0x80f3 and Novell IPX 0x8137).
  */
 
+import {
+  ETH_ALEN,
+  ETH_HLEN,
+  ETH_P_802_3_MIN,
+  ETH_P_8021Q,
+  ETH_P_IP,
+  ETH_P_IPV6,
+  ETH_P_PAE,
+} from '../../netstack/ethernet/header.ts';
+
+// Ethernet's constants are netstack's (if_ether.h), re-exported under the names mac80211 code uses.
+export { ETH_ALEN, ETH_HLEN, ETH_P_802_3_MIN, ETH_P_8021Q, ETH_P_IP, ETH_P_IPV6, ETH_P_PAE };
+
 export const LLC_SNAP_LEN = 6;
 /** LLC/SNAP header plus EtherType. */
 export const LLC_SNAP_PROTO_LEN = 8;
-export const ETH_HLEN = 14;
-export const ETH_ALEN = 6;
-/** EtherTypes start here; smaller values in the type/length field are 802.3 lengths. */
-export const ETH_P_802_3_MIN = 0x0600;
 export const ETH_P_AARP = 0x80f3;
 export const ETH_P_IPX = 0x8137;
-export const ETH_P_PAE = 0x888e;
-export const ETH_P_IP = 0x0800;
-export const ETH_P_IPV6 = 0x86dd;
-export const ETH_P_8021Q = 0x8100;
 export const ETH_P_80221 = 0x8917;
 
 export const RFC1042_HEADER: Readonly<Uint8Array> = Uint8Array.of(0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00);

@@ -6,6 +6,7 @@
  * Element fragmentation (9.4.2.1.1): an element whose body exceeds 255 octets is sent as the element with length
  * 255 followed by Fragment elements (ID 242); `find*` return the reassembled body in that case.
  */
+import { concatBytes } from '../../netstack/inet/bytes.ts';
 import { type ParseFailure, fail } from '../parse.ts';
 import { EID } from './ids.ts';
 
@@ -170,17 +171,7 @@ export class Elements implements Iterable<ElementRef> {
   }
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes };
 
 /** Encode one element; a body over 255 octets is fragmented into Fragment elements. */
 export function element(id: number, body: Uint8Array): Uint8Array {

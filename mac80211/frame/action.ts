@@ -2,6 +2,7 @@
  * Action frame bodies (IEEE 802.11-2020 9.6): Category, then the category's own fields. Block Ack setup (9.6.5:
  * ADDBA Request, ADDBA Response, DELBA) is decoded; every other category or action is kept raw after its category.
  */
+import { u16le } from '../elements/codec.ts';
 import { checkElements, Elements } from '../elements/elements.ts';
 import { fail, ok, type ParseResult, rebase } from '../parse.ts';
 
@@ -69,10 +70,6 @@ export type ActionBody =
       data: Uint8Array;
     };
 
-function u16(b: Uint8Array, p: number): number {
-  return b[p] | (b[p + 1] << 8);
-}
-
 function tailElements(body: Uint8Array, from: number): ParseResult<Elements> {
   const bad = checkElements(body, from, body.length);
   return bad ? rebase(bad, from) : ok(new Elements(body, from, body.length));
@@ -92,9 +89,9 @@ export function decodeAction(body: Uint8Array): ParseResult<ActionBody> {
       return ok({
         kind: 'addba-req',
         dialogToken: body[2],
-        params: u16(body, 3),
-        timeout: u16(body, 5),
-        startSeqCtrl: u16(body, 7),
+        params: u16le(body, 3),
+        timeout: u16le(body, 5),
+        startSeqCtrl: u16le(body, 7),
         elements: e.value,
       });
     }
@@ -105,9 +102,9 @@ export function decodeAction(body: Uint8Array): ParseResult<ActionBody> {
       return ok({
         kind: 'addba-resp',
         dialogToken: body[2],
-        status: u16(body, 3),
-        params: u16(body, 5),
-        timeout: u16(body, 7),
+        status: u16le(body, 3),
+        params: u16le(body, 5),
+        timeout: u16le(body, 7),
         elements: e.value,
       });
     }
@@ -115,7 +112,7 @@ export function decodeAction(body: Uint8Array): ParseResult<ActionBody> {
       if (body.length < 6) return short(6, 'DELBA');
       const e = tailElements(body, 6);
       if (!e.ok) return e;
-      return ok({ kind: 'delba', params: u16(body, 2), reason: u16(body, 4), elements: e.value });
+      return ok({ kind: 'delba', params: u16le(body, 2), reason: u16le(body, 4), elements: e.value });
     }
   }
   return ok({ kind: 'raw', category, data: body.subarray(1) });

@@ -4,6 +4,7 @@
  * DS bits, qosCtrl outside QoS data, htCtrl unless the Order bit says +HTC.
  */
 import type { MacAddr } from '../addr.ts';
+import { put32le, u32le } from '../elements/codec.ts';
 import { fail, ok, type ParseResult } from '../parse.ts';
 import { ctlHasTa, FCTL, FTYPE, fcAt, hasA4, hasOrder, hdrLen, isData, isMgmt } from './fc.ts';
 
@@ -58,17 +59,13 @@ export function decodeHeader(
       if (fc & 0x0080) {
         h.qosCtrl = buf[p] | (buf[p + 1] << 8);
         p += 2;
-        if (hasOrder(fc)) h.htCtrl = readU32(buf, p);
+        if (hasOrder(fc)) h.htCtrl = u32le(buf, p);
       }
-    } else if (hasOrder(fc)) h.htCtrl = readU32(buf, p);
+    } else if (hasOrder(fc)) h.htCtrl = u32le(buf, p);
   } else if ((fc & FCTL.FTYPE) === FTYPE.CTL && ctlHasTa(fc)) {
     h.addr2 = buf.subarray(off + 10, off + 16);
   }
   return ok({ header: h, length: len });
-}
-
-function readU32(b: Uint8Array, p: number): number {
-  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
 }
 
 function writeMac(out: Uint8Array, p: number, a: MacAddr | null, what: string): void {
@@ -106,18 +103,11 @@ export function writeHeader(h: Header, out: Uint8Array, off: number): number {
         out[p] = q & 0xff;
         out[p + 1] = (q >> 8) & 0xff;
         p += 2;
-        if (hasOrder(fc)) writeU32(out, p, h.htCtrl ?? 0);
+        if (hasOrder(fc)) put32le(out, p, h.htCtrl ?? 0);
       }
-    } else if (hasOrder(fc)) writeU32(out, p, h.htCtrl ?? 0);
+    } else if (hasOrder(fc)) put32le(out, p, h.htCtrl ?? 0);
   } else if (len === 16) writeMac(out, off + 10, h.addr2, 'addr2');
   return len;
-}
-
-function writeU32(b: Uint8Array, p: number, v: number): void {
-  b[p] = v & 0xff;
-  b[p + 1] = (v >>> 8) & 0xff;
-  b[p + 2] = (v >>> 16) & 0xff;
-  b[p + 3] = v >>> 24;
 }
 
 export function seqNumber(seqCtrl: number): number {

@@ -5,6 +5,7 @@
  */
 import type { MacAddr } from '../addr.ts';
 import type { BitField } from '../bits.ts';
+import { u16le } from '../elements/codec.ts';
 import { checkElements, Elements } from '../elements/elements.ts';
 import { fail, ok, type ParseFailure, type ParseResult, rebase } from '../parse.ts';
 import { type ActionBody, decodeAction, encodeAction } from './action.ts';
@@ -74,10 +75,6 @@ export type MgmtBody =
   | ({ kind: 'protected' } & SecuredBody)
   | { kind: 'raw'; data: Uint8Array };
 
-function u16(b: Uint8Array, p: number): number {
-  return b[p] | (b[p + 1] << 8);
-}
-
 /** Elements in body[from, end), checked (a malformed list rejects the frame). */
 function elementsAt(body: Uint8Array, from: number): ParseResult<Elements> {
   const bad = checkElements(body, from, body.length);
@@ -104,7 +101,7 @@ export function decodeMgmtBody(fc: number, body: Uint8Array): ParseResult<MgmtBo
       if (short) return short;
       const e = elementsAt(body, 4);
       if (!e.ok) return e;
-      return ok({ kind: 'assoc-req', capability: u16(body, 0), listenInterval: u16(body, 2), elements: e.value });
+      return ok({ kind: 'assoc-req', capability: u16le(body, 0), listenInterval: u16le(body, 2), elements: e.value });
     }
     case 2: {
       const short = need(body, 10, 'Reassociation Request');
@@ -113,8 +110,8 @@ export function decodeMgmtBody(fc: number, body: Uint8Array): ParseResult<MgmtBo
       if (!e.ok) return e;
       return ok({
         kind: 'reassoc-req',
-        capability: u16(body, 0),
-        listenInterval: u16(body, 2),
+        capability: u16le(body, 0),
+        listenInterval: u16le(body, 2),
         currentAp: body.subarray(4, 10),
         elements: e.value,
       });
@@ -126,7 +123,7 @@ export function decodeMgmtBody(fc: number, body: Uint8Array): ParseResult<MgmtBo
       if (short) return short;
       const e = elementsAt(body, 6);
       if (!e.ok) return e;
-      return ok({ kind, capability: u16(body, 0), status: u16(body, 2), aid: u16(body, 4), elements: e.value });
+      return ok({ kind, capability: u16le(body, 0), status: u16le(body, 2), aid: u16le(body, 4), elements: e.value });
     }
     case 4: {
       const e = elementsAt(body, 0);
@@ -143,8 +140,8 @@ export function decodeMgmtBody(fc: number, body: Uint8Array): ParseResult<MgmtBo
       return ok({
         kind,
         timestamp: dv.getBigUint64(0, true),
-        beaconInterval: u16(body, 8),
-        capability: u16(body, 10),
+        beaconInterval: u16le(body, 8),
+        capability: u16le(body, 10),
         elements: e.value,
       });
     }
@@ -155,12 +152,12 @@ export function decodeMgmtBody(fc: number, body: Uint8Array): ParseResult<MgmtBo
       if (short) return short;
       const e = elementsAt(body, 2);
       if (!e.ok) return e;
-      return ok({ kind, reason: u16(body, 0), elements: e.value });
+      return ok({ kind, reason: u16le(body, 0), elements: e.value });
     }
     case 11: {
       const short = need(body, 6, 'Authentication');
       if (short) return short;
-      const algorithm = u16(body, 0);
+      const algorithm = u16le(body, 0);
       let elements: Elements | null = null;
       if (algorithm === AUTH_ALG.OPEN || algorithm === AUTH_ALG.SHARED_KEY || algorithm === AUTH_ALG.FT) {
         const e = elementsAt(body, 6);
@@ -170,8 +167,8 @@ export function decodeMgmtBody(fc: number, body: Uint8Array): ParseResult<MgmtBo
       return ok({
         kind: 'auth',
         algorithm,
-        transaction: u16(body, 2),
-        status: u16(body, 4),
+        transaction: u16le(body, 2),
+        status: u16le(body, 4),
         elements,
         rest: body.subarray(6),
       });

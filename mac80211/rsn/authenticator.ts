@@ -101,6 +101,8 @@ export class AuthenticatorSta {
   readonly addr: Uint8Array;
   readonly rsne: Uint8Array;
   readonly pmk: Uint8Array;
+  /** The AKM's parameters for this station (the AKM it chose in its RSN element; the BSS's by default). */
+  readonly params: AkmParams;
   /** Next Key Replay Counter is replayCounter + 1 (one counter for all EAPOL-Key frames to this station). */
   replayCounter = 0n;
   /** Replay counters of the 4-way messages sent and not yet answered (hostapd's key_replay[]). */
@@ -121,10 +123,18 @@ export class AuthenticatorSta {
   readonly groupTimer: Timer;
   readonly rekeyTimer: Timer;
 
-  constructor(auth: Authenticator, addr: Uint8Array, rsne: Uint8Array, pmk: Uint8Array, clock: Clock) {
+  constructor(
+    auth: Authenticator,
+    addr: Uint8Array,
+    rsne: Uint8Array,
+    pmk: Uint8Array,
+    clock: Clock,
+    params: AkmParams = auth.params,
+  ) {
     this.addr = Uint8Array.from(addr);
     this.rsne = Uint8Array.from(rsne);
     this.pmk = pmk;
+    this.params = params;
     this.timer = clock.timer(() => auth.pairwiseTimeout(this));
     this.groupTimer = clock.timer(() => auth.groupTimeout(this));
     this.rekeyTimer = clock.timer(() => auth.rekeyPtk(this.addr));
@@ -202,14 +212,16 @@ export class Authenticator {
 
   /**
    * A station associated with `rsne` in its (Re)Association Request: start its 4-way handshake (message 1 now).
-   * A station that was already known starts over.
+   * A station that was already known starts over. `akm`: the AKM the station chose, when the BSS offers several
+   * (PSK and PSK-SHA256, as hostapd's wpa_key_mgmt list); default the configured one.
    */
-  addStation(addr: Uint8Array, rsne: Uint8Array): AuthenticatorSta {
+  addStation(addr: Uint8Array, rsne: Uint8Array, akm?: AkmSuite): AuthenticatorSta {
     this.start();
     const old = this.stas.get(key(addr));
     if (old) this.removeStation(addr);
     const pmk = this.cfg.pmkFor?.(addr) ?? this.cfg.pmk;
-    const sta = new AuthenticatorSta(this, addr, rsne, pmk, this.cfg.clock);
+    const params = akm === undefined ? this.params : requireAkmParams(akm, this.cfg.pairwise);
+    const sta = new AuthenticatorSta(this, addr, rsne, pmk, this.cfg.clock, params);
     this.stas.set(key(addr), sta);
     this.startPtk(sta);
     return sta;
@@ -261,10 +273,10 @@ export class Authenticator {
     const rc = this.nextCounter(sta);
     this.remember(sta.outstanding, rc);
     const m1 = buildEapolKey(
-      this.params,
+      sta.params,
       {
         eapolVersion: this.cfg.eapolVersion ?? 2,
-        keyInfo: this.params.descriptorVersion | KeyInfo.PAIRWISE | KeyInfo.ACK,
+        keyInfo: sta.params.descriptorVersion | KeyInfo.PAIRWISE | KeyInfo.ACK,
         keyLength: cipherKeyLen(this.cfg.pairwise),
         replayCounter: rc,
         nonce: sta.anonce,
@@ -315,12 +327,12 @@ export class Authenticator {
     this.counters.rx++;
     const sta = this.stas.get(key(addr));
     if (!sta) return this.drop('unknown-sta');
-    const d = decodeEapolKey(eapol, this.params.micLen);
+    const d = decodeEapolKey(eapol, sta.params.micLen);
     if (!d.ok) return this.drop(d.reason);
     const k = d.value;
     const ki = k.keyInfo;
     if (k.descriptorType !== KeyDescriptorType.RSN) return this.drop('not-rsn-descriptor');
-    if ((ki & KeyInfo.VERSION_MASK) !== this.params.descriptorVersion) return this.drop('descriptor-version');
+    if ((ki & KeyInfo.VERSION_MASK) !== sta.params.descriptorVersion) return this.drop('descriptor-version');
     if (!(ki & KeyInfo.MIC) || ki & KeyInfo.ACK) return this.drop('bad-key-info');
     if (ki & KeyInfo.REQUEST) return this.onRequest(sta, k);
     // Only answers to a message still outstanding (a duplicate or a stale answer is a replay).
@@ -340,10 +352,10 @@ export class Authenticator {
       spa: sta.addr,
       anonce: sta.anonce,
       snonce: k.nonce,
-      params: this.params,
+      params: sta.params,
       pairwise: this.cfg.pairwise,
     });
-    if (!verifyEapolKeyMic(k.pdu, this.params.mic, ptk.kck, this.params.micLen)) {
+    if (!verifyEapolKeyMic(k.pdu, sta.params.mic, ptk.kck, sta.params.micLen)) {
       // Silently dropped, as hostapd: the retransmission timer resends message 1 and finally gives up.
       sta.m2MicFailures++;
       this.counters.m2MicFailures++;
@@ -383,11 +395,11 @@ export class Authenticator {
     const ies = c.rsnxe ? [c.rsne, c.rsnxe] : [c.rsne];
     const rsc = g === this.gtk ? (c.groupTxPn?.() ?? 0) : 0;
     const m3 = buildEapolKey(
-      this.params,
+      sta.params,
       {
         eapolVersion: c.eapolVersion ?? 2,
         keyInfo:
-          this.params.descriptorVersion |
+          sta.params.descriptorVersion |
           KeyInfo.PAIRWISE |
           KeyInfo.INSTALL |
           KeyInfo.ACK |
@@ -412,7 +424,7 @@ export class Authenticator {
 
   private onM4(sta: AuthenticatorSta, k: DecodedEapolKey): boolean {
     if (sta.ptkState !== 'ptkinitnegotiating' || sta.candidate === null) return this.drop('m4-unexpected');
-    if (!verifyEapolKeyMic(k.pdu, this.params.mic, sta.candidate.kck, this.params.micLen)) return this.drop('m4-mic');
+    if (!verifyEapolKeyMic(k.pdu, sta.params.mic, sta.candidate.kck, sta.params.micLen)) return this.drop('m4-mic');
     sta.timer.cancel();
     sta.outstanding = [];
     sta.ptk = sta.candidate;
@@ -442,7 +454,7 @@ export class Authenticator {
     const ptk = sta.ptk;
     if (ptk === null || sta.ptkState !== 'ptkinitdone') return this.drop('request-before-ptk');
     if (k.replayCounter <= sta.lastRequest) return this.drop('request-replay');
-    if (!verifyEapolKeyMic(k.pdu, this.params.mic, ptk.kck, this.params.micLen)) return this.drop('request-mic');
+    if (!verifyEapolKeyMic(k.pdu, sta.params.mic, ptk.kck, sta.params.micLen)) return this.drop('request-mic');
     sta.lastRequest = k.replayCounter;
     if (k.keyInfo & KeyInfo.ERROR) return this.drop('michael-report'); // TKIP countermeasures: not applicable
     if (k.keyInfo & KeyInfo.PAIRWISE) this.rekeyPtk(sta.addr);
@@ -479,11 +491,10 @@ export class Authenticator {
     const rc = this.nextCounter(sta);
     this.remember(sta.groupOutstanding, rc);
     const m1 = buildEapolKey(
-      this.params,
+      sta.params,
       {
         eapolVersion: c.eapolVersion ?? 2,
-        keyInfo:
-          this.params.descriptorVersion | KeyInfo.ACK | KeyInfo.MIC | KeyInfo.SECURE | KeyInfo.ENCRYPTED_KEY_DATA,
+        keyInfo: sta.params.descriptorVersion | KeyInfo.ACK | KeyInfo.MIC | KeyInfo.SECURE | KeyInfo.ENCRYPTED_KEY_DATA,
         replayCounter: rc,
         rsc: pnToRsc(0),
         keyData: this.groupKeyData(g),
@@ -515,7 +526,7 @@ export class Authenticator {
   private onGroupM2(sta: AuthenticatorSta, k: DecodedEapolKey): boolean {
     const ptk = sta.ptk;
     if (!sta.groupPending || ptk === null) return this.drop('group2-unexpected');
-    if (!verifyEapolKeyMic(k.pdu, this.params.mic, ptk.kck, this.params.micLen)) return this.drop('group2-mic');
+    if (!verifyEapolKeyMic(k.pdu, sta.params.mic, ptk.kck, sta.params.micLen)) return this.drop('group2-mic');
     sta.groupTimer.cancel();
     sta.groupPending = false;
     sta.groupOutstanding = [];

@@ -10,9 +10,10 @@
  * copy), and the CBC-MAC cannot be batched (it is serial), so a batch saves the keystream calls only.
  */
 import { createDecipheriv } from 'node:crypto';
+import { positiveArg } from '../../tools/bench/framework.ts';
 import { CCMP_HDR_LEN, CcmpKey, CcmpResult, ccmpAad, ccmpEncryptMpdu, ccmpHeaderPn, ccmpNonce } from './ccmp.ts';
 
-const SECONDS = Number(process.argv[2] ?? 2);
+const SECONDS = positiveArg(process.argv[2], 2, 'seconds per case');
 const PAYLOAD = 1500;
 const N = 2048;
 const tk = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');

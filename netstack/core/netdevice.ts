@@ -21,8 +21,7 @@ import type { Clock } from './clock.ts';
 import { Fifo } from './fifo.ts';
 import { GroList, type PacketOffload } from './gro.ts';
 import { PacketType, type SkBuff } from './skb.ts';
-
-export const ETH_ALEN = 6;
+import { ETH_ALEN } from '../ethernet/header.ts';
 
 export enum NetdevTx {
   OK = 0,
@@ -164,6 +163,11 @@ export abstract class NetDevice {
     this.q.drain((skb) => {
       skb.drop();
       this.stats.txDropped++;
+    });
+    // flush_backlog: frames taken in while the device was up are not delivered after it went down.
+    this.backlog.drain((skb) => {
+      skb.drop();
+      this.stats.rxDropped++;
     });
   }
 

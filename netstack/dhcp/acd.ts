@@ -12,6 +12,7 @@ import type { Clock, Timer } from '../core/clock.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import type { Prng } from '../core/prng.ts';
 import type { SkBuff } from '../core/skb.ts';
+import { ETH_P_ARP } from '../ethernet/header.ts';
 import { formatMac, macEqual } from '../inet/addr.ts';
 import { readU16, readU32 } from '../inet/bytes.ts';
 import { ARPOP_REQUEST } from '../neigh/arp-header.ts';
@@ -43,8 +44,6 @@ export interface AcdResult {
   /** The MAC that claimed the address. */
   by?: string;
 }
-
-const ETH_P_ARP = 0x0806;
 
 /** One probe run for one address. */
 export class AddressProbe {

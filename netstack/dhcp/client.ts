@@ -42,6 +42,7 @@ import {
   newDhcpMessage,
   optAddr,
   optAddrs,
+  optDomainSearch,
   optString,
   optU16,
   optU32,
@@ -72,6 +73,8 @@ export interface DhcpLease {
   routers: number[];
   dns: number[];
   domain?: string;
+  /** Option 119 (RFC 3397). */
+  search?: string[];
   hostname?: string;
   mtu?: number;
   broadcast?: number;
@@ -109,7 +112,7 @@ export interface DhcpClientOptions {
   apply?: boolean;
   /** Option 60. */
   vendorClass?: string;
-  /** Option 55 (default: subnet, router, DNS, hostname, domain, MTU, broadcast, lease, T1, T2). */
+  /** Option 55 (default: subnet, router, DNS, hostname, domain, search, MTU, broadcast, lease, T1, T2). */
   paramRequestList?: number[];
   rng?: Prng;
 }
@@ -143,6 +146,7 @@ const DEFAULT_PRL = [
   Opt.DNS,
   Opt.HOSTNAME,
   Opt.DOMAIN_NAME,
+  Opt.DOMAIN_SEARCH,
   Opt.INTERFACE_MTU,
   Opt.BROADCAST,
   Opt.LEASE_TIME,
@@ -558,6 +562,7 @@ export class DhcpClient extends EventEmitter {
       routers: optAddrs(m, Opt.ROUTER) ?? [],
       dns: optAddrs(m, Opt.DNS) ?? [],
       domain: optString(m, Opt.DOMAIN_NAME),
+      search: optDomainSearch(m),
       hostname: optString(m, Opt.HOSTNAME),
       mtu: mtu !== undefined && mtu >= 68 ? mtu : undefined,
       broadcast: optAddr(m, Opt.BROADCAST),
@@ -693,9 +698,10 @@ export class DhcpClient extends EventEmitter {
       this.savedMtu = 0;
     }
     const rc = resolvConf(this.stack);
-    if (l.dns.length > 0 || l.domain !== undefined) {
+    if (l.dns.length > 0 || l.domain !== undefined || l.search !== undefined) {
       rc.servers = [...l.dns];
-      rc.search = l.domain ? [l.domain] : [];
+      // The search list (option 119) when given, else the domain name (option 15), as dhclient-script does.
+      rc.search = l.search ?? (l.domain ? [l.domain] : []);
       rc.source = `dhcp ${dev.name}`;
       this.appliedDns = true;
     }

@@ -12,15 +12,17 @@
  * No change to the Stack was needed: broadcasts to 255.255.255.255 already reach a socket on a device without an
  * address, and IPv4 already accepts 0.0.0.0 as the source of a broadcast (Linux's rules).
  */
-import { csumFinish, csumPartial, pseudoHeaderSum } from '../core/checksum.ts';
+import { csumVerify } from '../core/checksum.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import { SKB_DEFAULT_HEADROOM, SkBuff } from '../core/skb.ts';
 import type { Stack } from '../stack.ts';
+import { ETH_P_8021Q, ETH_P_IP } from '../ethernet/header.ts';
 import { INADDR_BROADCAST, macEqual } from '../inet/addr.ts';
 import { readU16, readU32 } from '../inet/bytes.ts';
-import { errnoName } from '../inet/errno.ts';
+import { ENETDOWN, errnoName } from '../inet/errno.ts';
 import { IPPROTO_UDP } from '../inet/protocol.ts';
 import { RouteType } from '../ipv4/route.ts';
+import { UDP_HLEN, udpChecksum, udpChecksumOk, writeUdpHeader } from '../udp/header.ts';
 import type { UdpSocket } from '../udp/socket.ts';
 import { type DhcpMessage, decodeDhcp, encodeDhcp, type EncodeOptions } from './message.ts';
 
@@ -44,9 +46,6 @@ export interface EndpointCounters {
   txPackets: number;
   txErrors: number;
 }
-
-const ETH_P_IP = 0x0800;
-const ETH_P_8021Q = 0x8100;
 
 export class DhcpEndpoint {
   readonly sock: UdpSocket;
@@ -133,7 +132,7 @@ export class DhcpEndpoint {
       tot > end - p ||
       tot < hl + 8 ||
       (readU16(b, p + 6) & 0x3fff) !== 0 ||
-      csumFinish(csumPartial(b, p, hl)) !== 0 ||
+      !csumVerify(b, p, hl) ||
       ulen < 8 ||
       ulen > tot - hl
     ) {
@@ -142,7 +141,7 @@ export class DhcpEndpoint {
     }
     const src = readU32(b, p + 12);
     const u = p + hl;
-    if (readU16(b, u + 6) !== 0 && csumFinish(pseudoHeaderSum(src, dst, IPPROTO_UDP, ulen) + csumPartial(b, u, ulen))) {
+    if (!udpChecksumOk(b, u, ulen, src, dst)) {
       this.counters.rxTapErrors++;
       return;
     }
@@ -178,21 +177,14 @@ export class DhcpEndpoint {
 
   private sendBroadcast(payload: Uint8Array, src: number, dstPort: number): number {
     const dev = this.dev;
-    if (!dev.up) return -100; // ENETDOWN
-    const ulen = 8 + payload.length;
+    if (!dev.up) return -ENETDOWN;
+    const ulen = UDP_HLEN + payload.length;
     const skb = SkBuff.alloc(ulen, SKB_DEFAULT_HEADROOM, dev.neededTailroom);
     const p = skb.put(ulen);
     const b = skb.buf;
-    b[p] = this.port >> 8;
-    b[p + 1] = this.port & 0xff;
-    b[p + 2] = dstPort >> 8;
-    b[p + 3] = dstPort & 0xff;
-    b[p + 4] = ulen >> 8;
-    b[p + 5] = ulen & 0xff;
-    b[p + 6] = 0;
-    b[p + 7] = 0;
-    b.set(payload, p + 8);
-    const c = csumFinish(pseudoHeaderSum(src, INADDR_BROADCAST, IPPROTO_UDP, ulen) + csumPartial(b, p, ulen)) || 0xffff;
+    writeUdpHeader(b, p, this.port, dstPort, ulen);
+    b.set(payload, p + UDP_HLEN);
+    const c = udpChecksum(b, p, ulen, src, INADDR_BROADCAST);
     b[p + 6] = c >> 8;
     b[p + 7] = c & 0xff;
     skb.transportHeader = p;

@@ -15,11 +15,13 @@ import {
   DhcpType,
   Opt,
   decodeDhcp,
+  domainSearchBytes,
   encodeDhcp,
   messageType,
   newDhcpMessage,
   optAddr,
   optAddrs,
+  optDomainSearch,
   optString,
   stringBytes,
   u32Bytes,
@@ -125,6 +127,41 @@ describe('DHCP codec', () => {
     b.writeUInt32BE(0x63825363, 236);
     Buffer.from([0, 0, 53, 1, 3, 0, 0]).copy(b, 240);
     expect(messageType(decodeOk(b))).toBe(DhcpType.REQUEST);
+  });
+
+  it('reads option 119 with compression pointers (the RFC 3397 example) and writes it back', () => {
+    const m = newDhcpMessage(BOOTREPLY, 1, mac);
+    const rfc = [3, ...Buffer.from('eng'), 5, ...Buffer.from('apple'), 3, ...Buffer.from('com'), 0];
+    rfc.push(9, ...Buffer.from('marketing'), 0xc0, 4);
+    m.options.set(Opt.DOMAIN_SEARCH, Uint8Array.from(rfc));
+    expect(optDomainSearch(m)).toEqual(['eng.apple.com', 'marketing.apple.com']);
+    m.options.set(Opt.DOMAIN_SEARCH, domainSearchBytes(['a.example', 'b.example.']));
+    expect(optDomainSearch(m)).toEqual(['a.example', 'b.example']);
+    // Forward and self pointers, truncation, over-long labels: undefined, never a throw or a loop.
+    for (const bad of [[0xc0, 0], [0xc0, 5, 0], [3, 97, 98], [64, ...new Array(64).fill(97), 0], [0xc0]]) {
+      m.options.set(Opt.DOMAIN_SEARCH, Uint8Array.from(bad));
+      expect(optDomainSearch(m)).toBeUndefined();
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
+        m.options.set(Opt.DOMAIN_SEARCH, b);
+        optDomainSearch(m);
+      }),
+      { numRuns: 2000 },
+    );
+    const label = fc.stringMatching(/^[a-z0-9-]{1,20}$/);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(label, { minLength: 1, maxLength: 4 }).map((l) => l.join('.')),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (names) => {
+          m.options.set(Opt.DOMAIN_SEARCH, domainSearchBytes(names));
+          expect(optDomainSearch(m)).toEqual(names);
+        },
+      ),
+    );
   });
 
   const optionsArb = fc.uniqueArray(

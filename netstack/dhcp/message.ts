@@ -10,7 +10,7 @@
  *
  * Bad input from the wire never throws: decodeDhcp() returns a `DhcpDecodeError` reason instead of a message.
  */
-import { copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
+import { concatBytes, copyOf, readU16, readU32, writeU16, writeU32 } from '../inet/bytes.ts';
 
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
@@ -55,6 +55,7 @@ export const Opt = {
   REBINDING_TIME: 59,
   VENDOR_CLASS: 60,
   CLIENT_ID: 61,
+  DOMAIN_SEARCH: 119,
   END: 255,
 } as const;
 
@@ -148,7 +149,7 @@ export function decodeDhcp(b: Uint8Array, off = 0, len = b.length - off): DhcpMe
     if (typeof e === 'string') return e;
     msg.sname = new Uint8Array(0);
   }
-  for (const [code, list] of parts) msg.options.set(code, list.length === 1 ? list[0]! : concat(list));
+  for (const [code, list] of parts) msg.options.set(code, list.length === 1 ? list[0]! : concatBytes(list));
   return msg;
 }
 
@@ -195,18 +196,6 @@ function cString(b: Uint8Array, off: number, len: number): Uint8Array {
   let n = 0;
   while (n < len && b[off + n] !== 0) n++;
   return copyOf(b, off, off + n);
-}
-
-function concat(list: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const x of list) n += x.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const x of list) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
 }
 
 export interface EncodeOptions {
@@ -399,4 +388,58 @@ export function clientKey(m: DhcpMessage): string {
   const id = m.options.get(Opt.CLIENT_ID);
   if (id !== undefined && id.length > 0) return `id:${Buffer.from(id).toString('hex')}`;
   return `hw:${m.htype}:${Buffer.from(m.chaddr.subarray(0, m.hlen)).toString('hex')}`;
+}
+
+/**
+ * Option 119 (RFC 3397): a list of domain names in DNS wire format, compression pointers allowed (pointing backwards
+ * into the option). Undefined when absent or malformed (a bad label, a forward or looping pointer).
+ */
+export function optDomainSearch(m: DhcpMessage): string[] | undefined {
+  const v = m.options.get(Opt.DOMAIN_SEARCH);
+  if (v === undefined || v.length === 0) return undefined;
+  const out: string[] = [];
+  let i = 0;
+  while (i < v.length) {
+    const labels: string[] = [];
+    let p = i;
+    let next = -1;
+    let jumps = 0;
+    for (;;) {
+      if (p >= v.length) return undefined;
+      const l = v[p]!;
+      if (l === 0) {
+        if (next < 0) next = p + 1;
+        break;
+      }
+      if ((l & 0xc0) === 0xc0) {
+        if (p + 1 >= v.length) return undefined;
+        const target = ((l & 0x3f) << 8) | v[p + 1]!;
+        if (target >= p || ++jumps > 64) return undefined;
+        if (next < 0) next = p + 2;
+        p = target;
+        continue;
+      }
+      if (l > 63 || p + 1 + l > v.length) return undefined;
+      labels.push(Buffer.from(v.subarray(p + 1, p + 1 + l)).toString('latin1'));
+      p += 1 + l;
+    }
+    out.push(labels.join('.'));
+    i = next;
+  }
+  return out;
+}
+
+/** Option 119 value for `names` (uncompressed, which RFC 3397 allows). Throws on a label over 63 bytes. */
+export function domainSearchBytes(names: readonly string[]): Uint8Array {
+  const parts: number[] = [];
+  for (const n of names) {
+    for (const label of n.replace(/\.$/, '').split('.')) {
+      if (label === '') continue;
+      const b = Buffer.from(label, 'latin1');
+      if (b.length > 63) throw new Error(`domain search: label '${label}' is longer than 63 bytes`);
+      parts.push(b.length, ...b);
+    }
+    parts.push(0);
+  }
+  return Uint8Array.from(parts);
 }

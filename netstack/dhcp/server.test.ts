@@ -2,6 +2,7 @@
  * The DHCP server's rules one message at a time: a scripted client sends hand-made messages through a DHCP
  * endpoint on a second stack and reads the replies.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/clock.ts';
 import { parseIpv4 } from '../inet/addr.ts';
@@ -116,5 +117,44 @@ describe('DHCP server rules', () => {
     expect(() => new DhcpServer(s, { dev: a, pool: '10.3.0.0-10.3.0.9' })).toThrow(/network or broadcast/);
     expect(() => new DhcpServer(s, { dev: a, pool: '10.3.0.9-10.3.0.5' })).toThrow(/empty/);
     expect(() => new DhcpServer(s, { dev: a, pool: 'x' })).toThrow(/FIRST-LAST/);
+  });
+});
+
+describe('DHCP server under random requests', () => {
+  it('never throws and counts every message once (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            type: fc.integer({ min: 0, max: 10 }),
+            client: fc.integer({ min: 1, max: 4 }),
+            ciaddr: fc.constantFrom(0, ip('10.3.0.10'), ip('10.3.0.11'), ip('192.168.0.1')),
+            requested: fc.option(fc.constantFrom(ip('10.3.0.10'), ip('10.3.0.11'), ip('10.9.9.9'))),
+            serverId: fc.option(fc.constantFrom(ip('10.3.0.1'), ip('10.3.0.2'))),
+            extra: fc.array(fc.tuple(fc.integer({ min: 1, max: 254 }), fc.uint8Array({ maxLength: 8 })), {
+              maxLength: 4,
+            }),
+          }),
+          { maxLength: 20 },
+        ),
+        (msgs) => {
+          const { server, send } = setup();
+          for (const r of msgs) {
+            send(r.type, r.client, (m) => {
+              for (const [code, v] of r.extra) m.options.set(code, v);
+              m.options.set(Opt.MESSAGE_TYPE, Uint8Array.of(r.type));
+              m.ciaddr = r.ciaddr;
+              if (r.requested !== null) m.options.set(Opt.REQUESTED_IP, u32Bytes(r.requested));
+              if (r.serverId !== null) m.options.set(Opt.SERVER_ID, u32Bytes(r.serverId));
+            });
+          }
+          const c = server.counters;
+          const handled = c.discovers + c.requests + c.declines + c.releases + c.informs + c.malformed + c.ignored;
+          expect(handled + server.endpoint.counters.rxMalformed).toBe(msgs.length);
+          expect(server.activeLeases).toBeLessThanOrEqual(2);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

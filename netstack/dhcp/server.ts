@@ -42,6 +42,7 @@ import {
   addrsBytes,
   clientKey,
   dhcpTypeName,
+  domainSearchBytes,
   messageType,
   newDhcpMessage,
   optAddr,
@@ -70,6 +71,8 @@ export interface DhcpServerOptions {
   dns?: Array<string | number>;
   /** Option 15. */
   domain?: string;
+  /** Option 119 (RFC 3397): the search list. */
+  search?: string[];
   /** Option 26. */
   mtu?: number;
   /** Hold an offered address for this long (default 60 s). GUESS: RFC 2131 leaves it open. */
@@ -106,7 +109,10 @@ export interface DhcpServerCounters {
   naks: number;
   /** REQUESTs for another server, or ones we must not answer (no record of the client). */
   silent: number;
+  /** No message type, or a bad hardware address length. */
   malformed: number;
+  /** Of a known type but without what it needs (a REQUEST with no address, an INFORM with no ciaddr). */
+  invalid: number;
   /** Not a BOOTREQUEST, or an unknown message type. */
   ignored: number;
   poolExhausted: number;
@@ -126,6 +132,7 @@ export class DhcpServer extends EventEmitter {
     naks: 0,
     silent: 0,
     malformed: 0,
+    invalid: 0,
     ignored: 0,
     poolExhausted: 0,
     sendErrors: 0,
@@ -184,6 +191,7 @@ export class DhcpServer extends EventEmitter {
       offerHoldMs: options.offerHoldMs ?? 60_000,
       declineHoldMs: options.declineHoldMs ?? 600_000,
     };
+    if (options.search !== undefined) domainSearchBytes(options.search); // a bad label is refused here, in words
     this.routers = (options.routers ?? []).map((r) => (typeof r === 'number' ? r : parseIpv4(r)));
     this.dns = (options.dns ?? []).map((r) => (typeof r === 'number' ? r : parseIpv4(r)));
     this.ep = new DhcpEndpoint(stack, this.dev, DHCP_SERVER_PORT, (rx) => this.rcv(rx));
@@ -370,7 +378,7 @@ export class DhcpServer extends EventEmitter {
     }
     const addr = m.ciaddr !== 0 ? m.ciaddr : req;
     if (addr === undefined) {
-      this.counters.malformed++;
+      this.counters.invalid++;
       return;
     }
     const rebinding = m.ciaddr !== 0 && rx.dst !== this.serverId;
@@ -463,7 +471,7 @@ export class DhcpServer extends EventEmitter {
 
   private inform(m: DhcpMessage): void {
     if (m.ciaddr === 0) {
-      this.counters.malformed++;
+      this.counters.invalid++;
       return;
     }
     this.counters.acks++;
@@ -506,6 +514,9 @@ export class DhcpServer extends EventEmitter {
     if (this.dns.length > 0 && wanted(Opt.DNS)) r.options.set(Opt.DNS, addrsBytes(this.dns));
     if (this.options.domain !== undefined && wanted(Opt.DOMAIN_NAME)) {
       r.options.set(Opt.DOMAIN_NAME, stringBytes(this.options.domain));
+    }
+    if (this.options.search !== undefined && wanted(Opt.DOMAIN_SEARCH)) {
+      r.options.set(Opt.DOMAIN_SEARCH, domainSearchBytes(this.options.search));
     }
     if (this.options.mtu !== undefined && wanted(Opt.INTERFACE_MTU)) {
       r.options.set(Opt.INTERFACE_MTU, u16Bytes(this.options.mtu));

@@ -45,6 +45,17 @@ export type LookupCallback = (
   address?: string | LookupAddress[],
   family?: number,
 ) => void;
+type LookupOneCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+type LookupAllCallback = (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void;
+
+/** dns.lookup's overloads, so the function is accepted where Node's or the stack's `net` want a lookup. */
+export interface LookupFn {
+  (hostname: string, options: LookupOptions & { all: true }, callback: LookupAllCallback): void;
+  (hostname: string, options: LookupOptions | number, callback: LookupOneCallback): void;
+  (hostname: string, callback: LookupOneCallback): void;
+  (hostname: string, options: LookupOptions | number | undefined, callback: LookupCallback): void;
+}
+
 export interface LookupOptions {
   family?: number | 'IPv4' | 'IPv6';
   all?: boolean;
@@ -165,7 +176,7 @@ export class Resolver {
   // Node-compatible API
 
   /** dns.lookup(hostname, [options], callback): bound, so it can be passed around as `lookup`. */
-  readonly lookup = (
+  readonly lookup: LookupFn = ((
     hostname: string,
     options: LookupOptions | number | LookupCallback | undefined,
     callback?: LookupCallback,
@@ -217,7 +228,7 @@ export class Resolver {
         else finish(lookupError('ENOTFOUND', hostname, results[0]!.kind === 'nodata' ? 'ENODATA' : 'ENOTFOUND'), []);
       });
     });
-  };
+  }) as LookupFn;
 
   /** dns.promises.resolve4: the A addresses of `name`. */
   resolve4(name: string): Promise<string[]> {

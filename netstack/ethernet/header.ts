@@ -3,7 +3,6 @@
  * use the decoder (eth_type_trans works on the bytes in place); it is for tools, tests and captures.
  */
 import { copyOf } from '../inet/bytes.ts';
-import { formatMac } from '../inet/addr.ts';
 
 export const ETH_ALEN = 6;
 export const ETH_HLEN = 14;
@@ -77,9 +76,4 @@ export function encodeEthHeader(h: Omit<EthHeader, 'headerLen'>): Buffer {
   }
   out.writeUInt16BE(h.type & 0xffff, p);
   return out;
-}
-
-export function formatEthHeader(h: EthHeader): string {
-  const tags = h.tags.map((t) => ` vlan ${t.tci & VLAN_VID_MASK}`).join('');
-  return `${formatMac(h.src)} > ${formatMac(h.dst)}${tags} type 0x${h.type.toString(16).padStart(4, '0')}`;
 }

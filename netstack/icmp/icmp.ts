@@ -269,9 +269,9 @@ export class Icmp implements InetProtocol, IcmpSender {
       skb.free();
       return;
     }
-    // 8 bytes of the original transport header are needed to find the sender.
+    // 8 bytes of the original transport header are needed to find the sender (icmp_socket_deliver: InErrors).
     if (len < ICMP_HLEN + qhl + 8) {
-      skb.free();
+      this.error(skb);
       return;
     }
     const code = b[d + 1]!;

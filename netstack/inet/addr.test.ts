@@ -7,6 +7,7 @@ import {
   parseCidr,
   parseIpv4,
   parseMac,
+  tryParseMac,
   prefixMask,
   tryParseIpv4,
 } from './addr.ts';
@@ -56,5 +57,13 @@ describe('MAC address helpers', () => {
       }),
     );
     expect(() => parseMac('02:00:00:00:00')).toThrow(/not a MAC address/);
+  });
+
+  it('tryParseMac takes ":" or "-" and returns null for anything else', () => {
+    expect([...tryParseMac('02-0a-b:00:00:ff')!]).toEqual([2, 10, 11, 0, 0, 255]);
+    for (const bad of ['', '02:00:00:00:00', '02:00:00:00:00:00:00', '02:00:00:00:00:xy', '02:00:00:00:00:100']) {
+      expect(tryParseMac(bad)).toBeNull();
+    }
+    fc.assert(fc.property(fc.string(), (s) => void tryParseMac(s)));
   });
 });

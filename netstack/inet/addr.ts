@@ -107,12 +107,17 @@ export function formatMac(b: Uint8Array, off = 0): string {
   return s;
 }
 
-export function parseMac(s: string): Buffer {
+/** 'aa:bb:cc:dd:ee:ff' (or with '-') → 6 bytes, or null when `s` is not six hex bytes. */
+export function tryParseMac(s: string): Buffer | null {
   const parts = s.split(/[:-]/);
-  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) {
-    throw new Error(`"${s}" is not a MAC address (expected six hex bytes like 02:00:00:00:00:01)`);
-  }
+  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) return null;
   return Buffer.from(parts.map((p) => Number.parseInt(p, 16)));
+}
+
+export function parseMac(s: string): Buffer {
+  const mac = tryParseMac(s);
+  if (mac === null) throw new Error(`"${s}" is not a MAC address (expected six hex bytes like 02:00:00:00:00:01)`);
+  return mac;
 }
 
 /** True when the 6 bytes at a[ao] equal those at b[bo]. */

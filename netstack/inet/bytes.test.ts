@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyBytes, copyOf, readU16, readU32, writeU16, writeU32 } from './bytes.ts';
+import { concatBytes, copyBytes, copyOf, readU16, readU32, writeU16, writeU32 } from './bytes.ts';
 
 const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
@@ -29,5 +29,15 @@ describe('byte helpers', () => {
     b[0] = 0;
     expect([...c]).toEqual([0xde, 0xad, 0xbe, 0xef]);
     expect(Buffer.isBuffer(c)).toBe(false);
+  });
+
+  it('concatBytes puts the parts one after another in a new array', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 6 }), (parts) => {
+        const c = concatBytes(parts);
+        expect(Buffer.from(c)).toEqual(Buffer.concat(parts));
+        if (parts.length > 0) expect(c).not.toBe(parts[0]);
+      }),
+    );
   });
 });

@@ -20,6 +20,19 @@ export function writeU16(b: Uint8Array, o: number, v: number): void {
   b[o + 1] = v & 0xff;
 }
 
+/** The parts one after another, in a new Uint8Array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** A private copy of b[start, end) as a plain Uint8Array (Buffer#slice would return a view). */
 export function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
   return Uint8Array.from(b.subarray(start, end));

@@ -27,6 +27,7 @@ import type { Clock } from '../core/clock.ts';
 import { logger } from '../core/log.ts';
 import { NetDevice, NetdevTx } from '../core/netdevice.ts';
 import { SkBuff } from '../core/skb.ts';
+import { ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, VLAN_HLEN } from '../ethernet/header.ts';
 import { findCommand, type TapBackend, type TapBackendKind, type TapSink, TapWrite } from './tap/backend.ts';
 import { TapError } from './tap/errors.ts';
 import {
@@ -50,10 +51,6 @@ export { type TapBackend, type TapBackendKind, type TapSink, TapWrite } from './
 
 const log = logger('tap');
 
-const ETH_HLEN = 14;
-const VLAN_HLEN = 4;
-const ETH_P_8021Q = 0x8100;
-const ETH_P_8021AD = 0x88a8;
 /** Longest frame accepted from the kernel beyond MTU + 14: room for two VLAN tags (802.1ad QinQ). */
 const RX_TAG_ALLOWANCE = 2 * VLAN_HLEN;
 

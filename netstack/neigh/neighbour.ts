@@ -16,7 +16,8 @@ import type { NetDevice } from '../core/netdevice.ts';
 import type { Prng } from '../core/prng.ts';
 import type { SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
-import { formatIpv4, formatMac } from '../inet/addr.ts';
+import { ENOBUFS } from '../inet/errno.ts';
+import { formatIpv4, formatMac, macEqual } from '../inet/addr.ts';
 
 const log = logger('neigh');
 
@@ -249,7 +250,7 @@ export class NeighTable {
       const c = this.lookupCreate(dev, key);
       if (c === null) {
         skb.drop();
-        return -105; // ENOBUFS
+        return -ENOBUFS;
       }
       n = c;
     }
@@ -393,7 +394,7 @@ export class NeighTable {
       return;
     }
     let addrChanged = false;
-    if (lladdr !== null) addrChanged = !(old & NUD_VALID) || !equal6(lladdr, n.ha);
+    if (lladdr !== null) addrChanged = !(old & NUD_VALID) || !macEqual(lladdr, 0, n.ha);
     if (newState & NUD_CONNECTED) n.confirmed = now;
     if (old & NUD_VALID && addrChanged && !override) {
       // Keep the known address; a connected entry is now suspect.
@@ -455,9 +456,4 @@ export class NeighTable {
     }
     return out;
   }
-}
-
-function equal6(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -25,6 +25,22 @@ import { formatIpv4, tryParseIpv4 } from '../inet/addr.ts';
 import type { Stack } from '../stack.ts';
 import type { TcpListener } from '../tcp/listen.ts';
 import { TcpSocketError, type TcpSock } from '../tcp/sock.ts';
+import {
+  EADDRNOTAVAIL,
+  EAFNOSUPPORT,
+  EAGAIN,
+  EALREADY,
+  EBADF,
+  EDESTADDRREQ,
+  EINPROGRESS,
+  EINVAL,
+  EISCONN,
+  ENOPROTOOPT,
+  ENOTCONN,
+  EOPNOTSUPP,
+  EPIPE,
+  EPROTOTYPE,
+} from '../inet/errno.ts';
 import { TCP_ERRNO, type TcpErrorCode, type TcpSockOwner, TcpState } from '../tcp/types.ts';
 import type { UdpRecvInfo, UdpSocket } from '../udp/socket.ts';
 import {
@@ -38,7 +54,6 @@ import {
   Epoll,
   type Pollable,
 } from './epoll.ts';
-import { ERRNO } from './errors.ts';
 
 export const AF_INET = 2;
 export const SOCK_STREAM = 1;
@@ -50,20 +65,6 @@ export const SHUT_WR = 1;
 export const SHUT_RDWR = 2;
 export const MSG_PEEK = 2;
 export const MSG_DONTWAIT = 0x40;
-
-const EBADF = ERRNO.EBADF!;
-const EAGAIN = ERRNO.EAGAIN!;
-const EINVAL = ERRNO.EINVAL!;
-const EAFNOSUPPORT = ERRNO.EAFNOSUPPORT!;
-const EPROTOTYPE = ERRNO.EPROTOTYPE!;
-const EOPNOTSUPP = ERRNO.EOPNOTSUPP!;
-const EISCONN = ERRNO.EISCONN!;
-const ENOTCONN = ERRNO.ENOTCONN!;
-const EALREADY = ERRNO.EALREADY!;
-const EINPROGRESS = ERRNO.EINPROGRESS!;
-const EPIPE = ERRNO.EPIPE!;
-const EDESTADDRREQ = ERRNO.EDESTADDRREQ!;
-const ENOPROTOOPT = ERRNO.ENOPROTOOPT!;
 
 /** Address of a peer or of the socket itself. */
 export interface SockAddr {
@@ -277,7 +278,7 @@ export class BsdSockets {
     if (f instanceof UdpFile) return f.u.bind(a, port);
     const t = f as TcpFile;
     if (t.sk !== null || t.listener !== null || t.bindPort !== 0) return -EINVAL;
-    if (a !== 0 && !this.stack.ipv4.isLocal(a)) return -ERRNO.EADDRNOTAVAIL!;
+    if (a !== 0 && !this.stack.ipv4.isLocal(a)) return -EADDRNOTAVAIL;
     t.bindAddr = a;
     t.bindPort = port;
     return 0;

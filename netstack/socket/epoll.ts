@@ -10,6 +10,7 @@
  * promise, woken by the stack (for event loops: `for (;;) for (const ev of await ep.wait(64)) ...`).
  */
 import type { Clock } from '../core/clock.ts';
+import { EBADF, EEXIST, EINVAL, ENOENT } from '../inet/errno.ts';
 
 export const EPOLLIN = 0x001;
 export const EPOLLPRI = 0x002;
@@ -30,11 +31,6 @@ export const EPOLL_CTL_MOD = 3;
 const EP_PRIVATE_BITS = EPOLLONESHOT | EPOLLET;
 /** Always reported (epoll_ctl(2)). */
 const EP_ALWAYS = EPOLLERR | EPOLLHUP;
-
-const EBADF = 9;
-const ENOENT = 2;
-const EEXIST = 17;
-const EINVAL = 22;
 
 /** A file epoll can watch: its current readiness, and a wait queue it wakes on every change of state. */
 export interface Pollable {

@@ -3,27 +3,11 @@
  * `syscall` and, for connect/bind/send, `address` and `port` — so code written for node:net and node:dgram that
  * looks at `err.code === 'ECONNREFUSED'` works unchanged. Errno values are Linux's.
  */
+import { ERRNO_BY_NAME } from '../inet/errno.ts';
 import { TCP_ERRNO } from '../tcp/types.ts';
 
 /** Linux errno values of every code the socket layers report. */
-export const ERRNO: Record<string, number> = {
-  ...TCP_ERRNO,
-  EPERM: 1,
-  EBADF: 9,
-  EAGAIN: 11,
-  EACCES: 13,
-  EMFILE: 24,
-  ENOTSOCK: 88,
-  EDESTADDRREQ: 89,
-  EPROTOTYPE: 91,
-  EAFNOSUPPORT: 97,
-  ENOBUFS: 105,
-  EISCONN: 106,
-  ENOTCONN: 107,
-  ESHUTDOWN: 108,
-  EALREADY: 114,
-  EINPROGRESS: 115,
-};
+export const ERRNO: Readonly<Record<string, number>> = { ...TCP_ERRNO, ...ERRNO_BY_NAME };
 
 /** libuv's UV_EAI_NONAME, what Node reports as ENOTFOUND. */
 const UV_EAI_NONAME = -3008;

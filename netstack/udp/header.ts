@@ -1,9 +1,9 @@
 /**
  * UDP header codec and checksum (RFC 768; RFC 1122 4.1.3.4 for the zero checksum). The receive path reads the
- * bytes in place (udp.ts); this is for tools and tests.
+ * bytes in place (udp.ts) and shares the checksum check; the rest is for tools and tests.
  */
 import { copyOf } from '../inet/bytes.ts';
-import { csumFinish, csumFold, csumPartial, pseudoHeaderSum } from '../core/checksum.ts';
+import { csumFinish, csumFold, csumPartial, csumPartialDv, pseudoHeaderSum } from '../core/checksum.ts';
 import { IPPROTO_UDP } from '../inet/protocol.ts';
 
 export const UDP_HLEN = 8;
@@ -33,6 +33,18 @@ export function decodeUdp(buf: Uint8Array, off = 0, len = buf.length - off): Udp
   };
 }
 
+/** Write a UDP header at b[p]: ports and length, the checksum field zero (to be filled in by the caller). */
+export function writeUdpHeader(b: Uint8Array, p: number, srcPort: number, dstPort: number, length: number): void {
+  b[p] = srcPort >> 8;
+  b[p + 1] = srcPort & 0xff;
+  b[p + 2] = dstPort >> 8;
+  b[p + 3] = dstPort & 0xff;
+  b[p + 4] = length >> 8;
+  b[p + 5] = length & 0xff;
+  b[p + 6] = 0;
+  b[p + 7] = 0;
+}
+
 /** The checksum to store for the datagram at buf[off, off+len) (its checksum field read as zero). */
 export function udpChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): number {
   const field = (buf[off + 6]! << 8) | buf[off + 7]!;
@@ -42,10 +54,20 @@ export function udpChecksum(buf: Uint8Array, off: number, len: number, src: numb
   return csumFinish(sum) || 0xffff;
 }
 
-/** True when the checksum is absent (0) or verifies. */
-export function udpChecksumOk(buf: Uint8Array, off: number, len: number, src: number, dst: number): boolean {
+/**
+ * True when the checksum of the datagram at buf[off, off+len) is absent (0) or verifies. `dv` is a DataView over
+ * the same bytes as `buf` (the receive path passes the skb's cached one, so the check allocates nothing).
+ */
+export function udpChecksumOk(
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  src: number,
+  dst: number,
+  dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
+): boolean {
   if (((buf[off + 6]! << 8) | buf[off + 7]!) === 0) return true;
-  return csumFold(pseudoHeaderSum(src, dst, IPPROTO_UDP, len) + csumPartial(buf, off, len)) === 0xffff;
+  return csumFold(csumPartialDv(dv, off, len, pseudoHeaderSum(src, dst, IPPROTO_UDP, len))) === 0xffff;
 }
 
 /** A datagram with its checksum computed (or the given `checksum`, e.g. 0 for none). */

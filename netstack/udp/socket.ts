@@ -25,19 +25,22 @@ import {
   EBADF,
   ECONNREFUSED,
   EDESTADDRREQ,
+  EHOSTDOWN,
   EHOSTUNREACH,
   EINVAL,
   EADDRNOTAVAIL,
   EMSGSIZE,
   ENETUNREACH,
   ENOBUFS,
+  ENONET,
   ENOPROTOOPT,
+  EOPNOTSUPP,
   EPROTO,
   errnoName,
 } from '../inet/errno.ts';
 import { IPPROTO_UDP, type IcmpErrorInfo } from '../inet/protocol.ts';
 import { RouteType } from '../ipv4/route.ts';
-import { UDP_HLEN, UDP_MAX_PAYLOAD } from './header.ts';
+import { UDP_HLEN, UDP_MAX_PAYLOAD, writeUdpHeader } from './header.ts';
 import type { Udp } from './udp.ts';
 
 /** Filled by recvInto: where the datagram came from. */
@@ -88,10 +91,10 @@ const UNREACH_ERR: Array<[number, boolean]> = [
   [ENOPROTOOPT, true], // protocol unreachable
   [ECONNREFUSED, true], // port unreachable
   [EMSGSIZE, false], // fragmentation needed
-  [95, false], // source route failed: EOPNOTSUPP
+  [EOPNOTSUPP, false], // source route failed
   [ENETUNREACH, true], // net unknown
-  [112, true], // host unknown: EHOSTDOWN
-  [64, true], // host isolated: ENONET
+  [EHOSTDOWN, true], // host unknown
+  [ENONET, true], // host isolated
   [ENETUNREACH, true], // net prohibited
   [EHOSTUNREACH, true], // host prohibited
   [ENETUNREACH, false], // net unreachable for TOS
@@ -276,14 +279,11 @@ export class UdpSocket {
     }
     const p = skb.put(ulen);
     const b = skb.buf;
-    if (len > 0) b.set(data.subarray(off, off + len), p + UDP_HLEN);
+    // The whole of `data` (the usual call) needs no subarray view: no allocation per datagram.
+    if (off === 0 && len === data.length) b.set(data, p + UDP_HLEN);
+    else if (len > 0) b.set(data.subarray(off, off + len), p + UDP_HLEN);
     const src = rt.src;
-    b[p] = this.localPort >> 8;
-    b[p + 1] = this.localPort & 0xff;
-    b[p + 2] = port >> 8;
-    b[p + 3] = port & 0xff;
-    b[p + 4] = ulen >> 8;
-    b[p + 5] = ulen & 0xff;
+    writeUdpHeader(b, p, this.localPort, port, ulen);
     const pseudo = pseudoHeaderSum(src, addr, IPPROTO_UDP, ulen);
     if (rt.dev.features.txCsumOffload) {
       // CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum; the device (or IPv4) completes it.
@@ -294,8 +294,6 @@ export class UdpSocket {
       skb.csumStart = p;
       skb.csumOffset = 6;
     } else {
-      b[p + 6] = 0;
-      b[p + 7] = 0;
       const c = csumFinish(pseudo + csumPartialDv(skb.dv, p, ulen)) || 0xffff;
       b[p + 6] = c >> 8;
       b[p + 7] = c & 0xff;

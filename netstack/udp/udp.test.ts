@@ -224,6 +224,16 @@ describe('UDP sockets', () => {
     expect(sk.localPort).toBe(0);
   });
 
+  it('sends the whole buffer or the slice [off, off+len) of it', () => {
+    const h = testHost();
+    const sk = h.stack.udpSocket();
+    const data = Buffer.from('0123456789');
+    expect(sk.sendTo(data, PEER_IP, 9)).toBe(10);
+    expect(sk.sendTo(data, PEER_IP, 9, 2, 5)).toBe(5);
+    expect(sk.sendTo(data, PEER_IP, 9, 10, 0)).toBe(0);
+    expect(h.sent().map((f) => Buffer.from(f.udp!.payload).toString())).toEqual(['0123456789', '23456', '']);
+  });
+
   it('needs SO_BROADCAST to send to a broadcast address', () => {
     const h = testHost();
     const sk = h.stack.udpSocket();

@@ -9,15 +9,15 @@
  * to what arrived.
  */
 import type { Clock } from '../core/clock.ts';
-import { csumPartialDv } from '../core/checksum.ts';
 import type { NetDevice } from '../core/netdevice.ts';
 import type { Prng } from '../core/prng.ts';
 import { ChecksumState, type SkBuff } from '../core/skb.ts';
 import { logger } from '../core/log.ts';
 import { formatIpv4 } from '../inet/addr.ts';
+import { EADDRINUSE, EAGAIN } from '../inet/errno.ts';
 import { IPPROTO_UDP, type IcmpErrorInfo, type InetProtocol, type Ipv4RxMeta } from '../inet/protocol.ts';
 import type { Ipv4 } from '../ipv4/ipv4.ts';
-import { UDP_HLEN } from './header.ts';
+import { UDP_HLEN, udpChecksumOk } from './header.ts';
 import { UdpSocket } from './socket.ts';
 
 const log = logger('udp');
@@ -106,9 +106,9 @@ export class Udp implements InetProtocol {
           break;
         }
       }
-      if (port === 0) return -11; // EAGAIN: range exhausted, as Linux
+      if (port === 0) return -EAGAIN; // range exhausted, as Linux
     } else if (!this.portFree(port, addr, sk)) {
-      return -98; // EADDRINUSE
+      return -EADDRINUSE;
     }
     let list = this.ports.get(port);
     if (list === undefined) this.ports.set(port, (list = []));
@@ -177,18 +177,7 @@ export class Udp implements InetProtocol {
     }
     if (ulen < len) skb.tail = d + ulen;
     if (skb.ipSummed === ChecksumState.NONE && (b[d + 6]! | b[d + 7]!) !== 0) {
-      const src = meta.src;
-      const dst = meta.dst;
-      let sum =
-        (src >>> 16) +
-        (src & 0xffff) +
-        (dst >>> 16) +
-        (dst & 0xffff) +
-        IPPROTO_UDP +
-        ulen +
-        csumPartialDv(skb.dv, d, ulen);
-      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-      if (sum !== 0xffff) {
+      if (!udpChecksumOk(b, d, ulen, meta.src, meta.dst, skb.dv)) {
         mib.InCsumErrors++;
         if (log.enabled) log('bad checksum from %s', formatIpv4(meta.src));
         this.inError(skb);

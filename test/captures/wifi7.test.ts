@@ -17,7 +17,7 @@ import {
   heCapabilitiesCodec,
   multiLinkCodec,
 } from '../../mac80211/elements/index.ts';
-import { freqToChannel } from '../../mac80211/radiotap.ts';
+import { frequencyToChannel } from '../../mac80211/channel.ts';
 import { readCapture } from '../../netstack/pcap/reader.ts';
 import { missingShared, sharedPath } from '../support/shared.ts';
 
@@ -60,7 +60,7 @@ describe('Wi-Fi 7 association requests', () => {
         if (!withCtx.ok || !guessed.ok) throw new Error(`${f}: EHT rejected`);
         expect(withCtx.value, f).toEqual(guessed.value);
         expect(withCtx.value.extra.length, f).toBe(0);
-        expect(freqToChannel(freq), f).toBeGreaterThan(0);
+        expect(frequencyToChannel(freq), f).toBeGreaterThan(0);
       }
     },
   );

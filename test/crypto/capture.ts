@@ -93,5 +93,3 @@ export function beaconRsne(f: Uint8Array): Uint8Array | null {
   }
   return null;
 }
-
-export const hexToBytes = (s: string) => Buffer.from(s, 'hex');

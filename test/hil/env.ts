@@ -48,3 +48,17 @@ export function hilConfig(env: NodeJS.ProcessEnv = process.env): HilConfig {
 export function hilSkip(what: string): string {
   return `skipped: ${what} (hardware in the loop: see test/hil/README.md)`;
 }
+
+/**
+ * What the hardware run asks of `airstack demo --device usb` (tools/cli/dongle-demo.ts, the one implementation):
+ * the network from AIRSTACK_HIL_SSID / AIRSTACK_HIL_PASSPHRASE (absent: open), the URL from AIRSTACK_HIL_URL
+ * (absent: the gateway's page), three pings.
+ */
+export function hilDemoOptions(cfg: HilConfig): { ssid?: string; passphrase?: string; url?: string; count: number } {
+  return {
+    ...(cfg.ssid !== null ? { ssid: cfg.ssid } : {}),
+    ...(cfg.passphrase !== null ? { passphrase: cfg.passphrase } : {}),
+    ...(cfg.url !== null ? { url: cfg.url } : {}),
+    count: 3,
+  };
+}

@@ -7,22 +7,21 @@
  * Without AIRSTACK_HIL=1 everything here is skipped with a message. With it, a missing dongle or firmware fails
  * (the rig was asked for); missing AP settings or relay skip only the steps that need them.
  *
- * Story: find and open the dongle → bring it up with the real firmware → scan and hear the AP → connect (WPA2) →
- * DHCP → ping the gateway → fetch the URL; then, with a relay, cut the dongle's power, see it leave the bus, give
- * the power back, see it re-enumerate and boot again.
+ * Story: find and open the dongle → bring it up with the real firmware → scan and hear the AP → then, exactly as
+ * `airstack demo --device usb --ssid … --passphrase … --url …` (runDongleDemo, one implementation; test/hil/
+ * demo-path.test.ts runs the same path on the emulator everywhere): bring-up, scan, connect (WPA2), DHCP, ping the
+ * gateway, fetch the URL with its size and sha256; then, with a relay, cut the dongle's power, see it leave the bus,
+ * give the power back, see it re-enumerate and boot again.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDongles } from '../../drivers/mt7921u/usb/finder.ts';
 import { type DriverFirmware, loadDriverFirmware } from '../../tools/cli/dongle.ts';
-import { hilConfig, hilSkip } from './env.ts';
+import { type DongleDemoResult, runDongleDemo } from '../../tools/cli/dongle-demo.ts';
+import { hilConfig, hilDemoOptions, hilSkip } from './env.ts';
 import { type HidModule, loadHid, openUsbRelay, type UsbRelay } from './relay.ts';
 import { bringUpDongle, type Rig, scan, waitForDongle } from './rig.ts';
 
 const cfg = hilConfig();
-
-/** What the connect → DHCP → ping → HTTP steps wait for (see the final report of helper drv). */
-const PENDING =
-  'pending: the station MLME (connect, WPA2), the DHCP client, sockets/TCP and an HTTP client are not in main yet';
 
 describe.skipIf(!cfg.enabled)('hardware in the loop: real MT7921U', () => {
   let fw: DriverFirmware | null = null;
@@ -76,9 +75,67 @@ describe.skipIf(!cfg.enabled)('hardware in the loop: real MT7921U', () => {
     },
   );
 
-  it.todo(`connects to AIRSTACK_HIL_SSID (WPA2-PSK with AIRSTACK_HIL_PASSPHRASE) — ${PENDING}`);
-  it.todo(`gets an address by DHCP and pings the gateway — ${PENDING}`);
-  it.todo(`fetches AIRSTACK_HIL_URL over HTTP — ${PENDING}`);
+  // The rest is `airstack demo --device usb` itself, on a fresh opening of the dongle.
+  let demo: DongleDemoResult | null = null;
+  const needDemo = () => {
+    if (demo === null) throw new Error('the demo did not run: see "runs airstack demo --device usb"');
+    return demo;
+  };
+  const noSsid = hilSkip('set AIRSTACK_HIL_SSID (and AIRSTACK_HIL_PASSPHRASE unless open) to connect');
+
+  it.skipIf(!cfg.ssid)(
+    cfg.ssid ? `runs airstack demo --device usb against "${cfg.ssid}"` : noSsid,
+    { timeout: 180_000 },
+    async () => {
+      await rig?.close();
+      rig = null;
+      demo = await runDongleDemo({
+        device: 'usb',
+        seed: 1,
+        loss: 0,
+        json: true,
+        ...hilDemoOptions(cfg),
+        out: (l) => console.info(`[hil] ${l}`),
+      });
+      expect(demo.kind).toBe('usb');
+      expect(demo.report.firmware.source).toBe('real');
+      expect(demo.failure?.step).not.toBe('bring-up');
+      expect(demo.report.scan.some((b) => b.ssid === cfg.ssid)).toBe(true);
+    },
+  );
+
+  it.skipIf(!cfg.ssid)(
+    cfg.ssid ? `connects to "${cfg.ssid}" (${cfg.passphrase ? 'WPA2-PSK' : 'open'})` : noSsid,
+    () => {
+      const d = needDemo();
+      expect(['scan', 'connect', 'wrong-passphrase'], d.failure?.message).not.toContain(d.failure?.step);
+      expect(d.report.link).toMatchObject({
+        ssid: cfg.ssid,
+        akm: cfg.passphrase ? expect.stringMatching(/PSK/) : 'NONE',
+      });
+    },
+  );
+
+  it.skipIf(!cfg.ssid)(cfg.ssid ? 'gets an address by DHCP and pings the gateway' : noSsid, () => {
+    const d = needDemo();
+    expect(d.report.dhcp, d.failure?.message).not.toBeNull();
+    expect(d.report.dhcp!.gateway).not.toBeNull();
+    expect(d.report.ping!.received, d.failure?.message).toBeGreaterThan(0);
+    console.info(`[hil] ${JSON.stringify({ dhcp: d.report.dhcp, ping: d.report.ping })}`);
+  });
+
+  it.skipIf(!cfg.ssid)(
+    cfg.ssid ? `fetches ${cfg.url ?? 'the gateway’s page (set AIRSTACK_HIL_URL for another)'} over HTTP` : noSsid,
+    () => {
+      const d = needDemo();
+      expect(d.failure, d.failure?.message).toBeNull();
+      const h = d.report.http!;
+      expect(h.status).toBeGreaterThanOrEqual(200);
+      expect(h.status).toBeLessThan(400);
+      expect(h.sha256).toMatch(/^[0-9a-f]{64}$/);
+      console.info(`[hil] GET ${h.url}: ${h.status}, ${h.bytes} bytes, sha256 ${h.sha256}`);
+    },
+  );
 });
 
 describe.skipIf(!cfg.enabled)('hardware in the loop: power cycle through a USB relay', async () => {

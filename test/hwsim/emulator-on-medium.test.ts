@@ -13,7 +13,13 @@ import { EmulatorRadioAdapter } from '../../drivers/hwsim/emulator-radio.ts';
 import { Medium } from '../../drivers/hwsim/medium.ts';
 import { HwsimRadio } from '../../drivers/hwsim/radio.ts';
 import { RecordingMac } from '../../drivers/hwsim/testing.ts';
-import { bootedHost, le32, legacyCommand, type TestHost } from '../../drivers/mt7921u/emulator/test-host.ts';
+import {
+  bootedHost,
+  le32,
+  legacyCommand,
+  scanRequestPayload,
+  type TestHost,
+} from '../../drivers/mt7921u/emulator/test-host.ts';
 
 const AP = Uint8Array.of(0x02, 0x11, 0x22, 0x33, 0x44, 0x55);
 const CHIP = Uint8Array.of(0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee);
@@ -70,18 +76,8 @@ describe('emulated MT7921U on the mock PHY', () => {
     const chipPort = medium.attach(CHIP);
     const h = await bootedHost({ radio: new EmulatorRadioAdapter(chipPort) }, clock);
     await cmd(h, Uint8Array.of(1, 0, 0, 0), { ext: 0x46 });
-    // SCAN_REQ (FACTS.md §6.11): active, wildcard SSID, channels 1, 6 (2.4 GHz) and 36 (5 GHz).
-    const req = new Uint8Array(1186);
-    req[0] = 3;
-    req[2] = 1;
-    req[3] = 1;
-    req[5] = 2;
-    req[6] = 1 << 5;
-    req[7] = 1;
-    req[158] = 4;
-    req[159] = 3;
-    req.set([1, 1, 1, 6, 2, 36], 160);
-    expect(await cmd(h, req, { cid: 0x03 })).toBeDefined();
+    // SCAN_REQ: active, wildcard SSID, channels 1, 6 (2.4 GHz) and 36 (5 GHz).
+    expect(await cmd(h, scanRequestPayload(), { cid: 0x03 })).toBeDefined();
     const done = await h.take((r) => r.type === 7 && r.data[28] === 0x0d, 3000);
     expect(done).toBeDefined();
     // RX frames reported to the host during the scan: beacons of the AP on channel 6.

@@ -5,11 +5,9 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register } from '../../tools/cli/commands/host.ts';
-import { UsageError } from '../../tools/cli/errors.ts';
 import { repoRoot } from '../support/shared.ts';
+import { expectHostArgsRefused } from './host-args.ts';
 import { describeInterop, failureTracker, NetnsWorld, runChild, waitForLine } from './harness.ts';
 import { dhclientScript, waitFor, waitForLeaseFile } from './dhcp-peers.ts';
 import { kernelPing } from './peers.ts';
@@ -18,11 +16,6 @@ const AIRSTACK = join(repoRoot, 'bin/airstack.js');
 
 describe('airstack host refuses bad DHCP arguments in one line', () => {
   it('checks --dhcp and --dhcp-server before touching anything', async () => {
-    const run = (args: string[]) => {
-      const program = new Command().exitOverride();
-      register(program);
-      return program.parseAsync(['node', 'airstack', 'host', '--tap', 'tap0', ...args]);
-    };
     const cases: Array<[string[], RegExp]> = [
       [['--dhcp', '--ip', '10.0.0.2/24'], /either --ip or dhcp/],
       [['--dhcp', '--gw', '10.0.0.1'], /--gw comes from the DHCP lease/],
@@ -36,14 +29,7 @@ describe('airstack host refuses bad DHCP arguments in one line', () => {
       [['--ip', '10.0.0.2/24', '--dhcp-server', '10.0.0.5-10.0.0.9', '--dhcp-dns', 'x'], /--dhcp-dns 'x'/],
       [['--ip', '10.0.0.2/24', '--dhcp-lease', '600'], /need --dhcp-server/],
     ];
-    for (const [args, re] of cases) {
-      const err = await run(args).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(err, args.join(' ')).toBeInstanceOf(UsageError);
-      expect((err as Error).message, args.join(' ')).toMatch(re);
-    }
+    await expectHostArgsRefused(cases);
   });
 });
 

@@ -15,7 +15,7 @@ import { DhcpServer } from '../../netstack/dhcp/server.ts';
 import { resolvConf } from '../../netstack/dns/resolv-conf.ts';
 import { Resolver } from '../../netstack/dns/resolver.ts';
 import { DnsServer } from '../../netstack/dns/server.ts';
-import { formatIpv4 } from '../../netstack/inet/addr.ts';
+import { formatIpv4, formatMac } from '../../netstack/inet/addr.ts';
 import type { TapDevice } from '../../netstack/link/tap.ts';
 import { createNet, type Server } from '../../netstack/socket/net.ts';
 import type { Stack } from '../../netstack/stack.ts';
@@ -84,7 +84,7 @@ describeInterop('airstack DHCP client and resolver against dnsmasq', { tools: ['
     expect(resolvConf(stack).servers.map(formatIpv4)).toEqual(['10.207.0.1']);
     expect(resolvConf(stack).search).toEqual(['interop.test']);
     // dnsmasq wrote the lease, with our MAC and host name.
-    const mac = [...dev.addr].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    const mac = formatMac(dev.addr);
     await waitFor(() => existsSync(join(dir, 'leases')), 5000, 'the lease file');
     expect(readFileSync(join(dir, 'leases'), 'utf8')).toMatch(
       new RegExp(`${mac} ${addr.replaceAll('.', '\\.')} airstack`),

@@ -12,10 +12,6 @@ export function ipBytes(addr: string): Buffer {
   return Buffer.from(addr.split('.').map(Number));
 }
 
-export function macString(mac: Uint8Array): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
 /** An Ethernet + ARP frame (op 1 = request, 2 = reply), 42 bytes. */
 export function arpFrame(op: 1 | 2, srcMac: Uint8Array, srcIp: string, dstMac: Uint8Array, targetIp: string): Buffer {
   const f = Buffer.alloc(42);

@@ -13,7 +13,8 @@ import type { TapDevice, TapOptions } from '../../netstack/link/tap.ts';
 import { ip } from '../../netstack/link/tap/iproute.ts';
 import { interopBlocker, NetnsWorld } from './harness.ts';
 import { kernelPing } from './peers.ts';
-import { arpFrame, echoRequestToReply, macString, parseArp } from './rawframes.ts';
+import { formatMac } from '../../netstack/inet/addr.ts';
+import { arpFrame, echoRequestToReply, parseArp } from './rawframes.ts';
 
 const seconds = Number(process.argv[2] ?? 2);
 
@@ -75,7 +76,7 @@ async function measure(title: string, opts: Partial<TapOptions>) {
   try {
     const dev = await world.attachTap(clock, opts);
     responder(dev, clock, world.airstackIp);
-    ip(['neigh', 'replace', world.airstackIp, 'lladdr', macString(dev.addr), 'dev', world.tapName], world.ns);
+    ip(['neigh', 'replace', world.airstackIp, 'lladdr', formatMac(dev.addr), 'dev', world.tapName], world.ns);
 
     // Ping RTT (also warms up).
     const ping = await kernelPing(world, world.airstackIp, { count: 20, intervalS: 0.01 });

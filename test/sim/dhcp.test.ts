@@ -3,14 +3,16 @@
  * (lease, renew, rebind, expire, conflict, reboot, NAK, sharing, exhaustion, loss) asserted through the stacks'
  * addresses and routes, the client's state and events, and the counters.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { type DhcpClientOptions, DhcpClient, type DhcpClientState } from '../../netstack/dhcp/client.ts';
 import { DhcpServer, type DhcpServerOptions } from '../../netstack/dhcp/server.ts';
-import { DhcpType, decodeDhcp, messageType } from '../../netstack/dhcp/message.ts';
+import { DhcpEndpoint } from '../../netstack/dhcp/endpoint.ts';
+import { BOOTREPLY, DhcpType, decodeDhcp, messageType, newDhcpMessage } from '../../netstack/dhcp/message.ts';
 import { decodeFrame } from '../../netstack/testing/host.ts';
 import { resolvConf } from '../../netstack/dns/resolv-conf.ts';
-import { formatIpv4, parseIpv4 } from '../../netstack/inet/addr.ts';
+import { formatIpv4, formatMac, parseIpv4 } from '../../netstack/inet/addr.ts';
 import type { LinkFaults } from '../../netstack/link/pair.ts';
 import type { Stack } from '../../netstack/stack.ts';
 import { Lan, type LanHost } from './dhcp-lan.ts';
@@ -250,7 +252,7 @@ describe('DHCP conflicts, reboots and refusals', () => {
     c.dhcp.on('conflict', (x) => conflicts.push(x));
     c.dhcp.start();
     expect(runUntil(w.clock, () => c.dhcp.counters.conflicts > 0, 30 * S)).toBe(true);
-    expect(conflicts[0]!.by).toBe(squatter.dev.addr.toString('hex').replace(/(..)(?!$)/g, '$1:'));
+    expect(conflicts[0]!.by).toBe(formatMac(squatter.dev.addr));
     expect(addrs(c.host.stack)).toEqual([]); // never configured
     const declinedAt = w.clock.now();
     w.clock.runFor(1);
@@ -403,6 +405,15 @@ describe('DHCP pools and lossy links', () => {
     expect([again.t, again.rtx]).toEqual([r.t, r.rtx]);
   });
 
+  it('a search list (option 119) takes precedence over the domain name for the resolver configuration', () => {
+    const w = world({ search: ['sim.test', 'corp.test'] });
+    const c = w.client('c1');
+    c.dhcp.start();
+    expect(runUntil(w.clock, () => c.dhcp.state === 'BOUND', 30 * S)).toBe(true);
+    expect(c.dhcp.lease!.search).toEqual(['sim.test', 'corp.test']);
+    expect(resolvConf(c.host.stack).search).toEqual(['sim.test', 'corp.test']);
+  });
+
   it('with the broadcast flag the server broadcasts its replies (nothing for the tap)', () => {
     const w = world();
     const c = w.client('c1', { broadcastFlag: true });
@@ -413,5 +424,53 @@ describe('DHCP pools and lossy links', () => {
     const offer = seen.find((s) => s.type === DhcpType.OFFER)!;
     expect(offer.dst).toBe('255.255.255.255');
     expect(seen.find((s) => s.type === DhcpType.DISCOVER)!.src).toBe('0.0.0.0');
+  });
+});
+
+describe('DHCP client against a hostile server', () => {
+  it('random replies for its transaction never throw, each is counted once, and the state stays valid (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            type: fc.constantFrom(2, 5, 6, 0, 9),
+            yiaddr: fc.nat(),
+            options: fc.array(fc.tuple(fc.integer({ min: 1, max: 254 }), fc.uint8Array({ maxLength: 12 })), {
+              maxLength: 8,
+            }),
+          }),
+          { maxLength: 8 },
+        ),
+        (replies) => {
+          const w = world();
+          const c = w.client('c1');
+          const rogue = w.lan.host('rogue');
+          rogue.stack.addAddress(rogue.dev, '10.1.0.66/24');
+          const ep = new DhcpEndpoint(rogue.stack, rogue.dev, 67, () => {});
+          let xid = 0;
+          c.dhcp.on('send', (x: { xid: number }) => {
+            xid = x.xid;
+          });
+          w.server.close(); // only the rogue at first
+          c.dhcp.start();
+          for (const r of replies) {
+            const m = newDhcpMessage(BOOTREPLY, xid, c.host.dev.addr);
+            m.yiaddr = r.yiaddr;
+            for (const [code, v] of r.options) m.options.set(code, v);
+            m.options.set(53, Uint8Array.of(r.type));
+            ep.send(m, 0xffffffff, 68, parseIpv4('10.1.0.66'));
+            w.clock.runFor(50);
+          }
+          w.clock.runFor(1000);
+          expect(['SELECTING', 'REQUESTING', 'CHECKING', 'BOUND', 'INIT']).toContain(c.dhcp.state);
+          const k = c.dhcp.counters;
+          const ep2 = c.dhcp.endpoint.counters;
+          expect(ep2.rxPackets).toBe(replies.length);
+          expect(k.offers + k.acks + k.naks + k.ignored + k.malformed + ep2.rxMalformed).toBe(replies.length);
+          c.dhcp.stop({ release: false });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -31,6 +31,7 @@ const RECORDS: ZoneRecord[] = [
   { name: 'out', type: 'CNAME', data: 'www.other.test.' },
   { name: 'big', type: 'A', data: Array.from({ length: 40 }, (_, i) => `10.2.1.${i + 1}`) },
   { name: 'local', type: 'A', data: '127.0.0.1' },
+  { name: 'ns', type: 'A', data: '10.2.0.53' },
 ];
 
 interface World {
@@ -274,7 +275,7 @@ describe('DNS resolver and authoritative server', () => {
     await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
     const port = (srv.address() as { port: number }).port;
     const got = await new Promise<string>((resolve, reject) => {
-      const sock: Socket = netConnect({ host: 'local.sim.test', port, lookup: r.lookup as never, family: 4 });
+      const sock: Socket = netConnect({ host: 'local.sim.test', port, lookup: r.lookup, family: 4 });
       let data = '';
       sock.on('data', (d) => (data += d));
       sock.on('end', () => resolve(data));
@@ -284,6 +285,25 @@ describe('DNS resolver and authoritative server', () => {
     srv.close();
     expect(got).toBe('hi');
     expect(w.server.counters.answers).toBe(1);
+  });
+
+  it("plugs into the stack's own net.connect({ host }) as its lookup", async () => {
+    const w = world();
+    const r = w.resolver();
+    const server = createNet(attachTcp(w.ns.stack))
+      .createServer((sock) => sock.end('hello over airstack'))
+      .listen(80);
+    const net = createNet(attachTcp(w.client.stack), { lookup: r.lookup });
+    const sock = net.connect({ host: 'ns.sim.test', port: 80 });
+    let data = '';
+    let ended = false;
+    sock.on('data', (d: Buffer) => (data += d.toString()));
+    sock.on('end', () => (ended = true));
+    await w.clock.runAsync({ until: () => ended, maxTime: w.clock.now() + 30 * S });
+    expect(data).toBe('hello over airstack');
+    expect(sock.remoteAddress).toBe('10.2.0.53');
+    expect(r.counters.udpQueries).toBe(1);
+    server.close();
   });
 
   it("truncates large answers to 512 bytes with TC, and the resolver asks again over the stacks' TCP", async () => {

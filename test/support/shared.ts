@@ -1,6 +1,6 @@
 /**
  * Where the project's external material lives: `../shared/` beside the checkout (CI and developer machines), or
- * $AIRSTACK_SHARED_DIR. Tests that need it skip with a clear message when it is absent (see `sharedOrSkip`).
+ * $AIRSTACK_SHARED_DIR. Tests that need it skip with a clear message when it is absent (`missingShared`).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

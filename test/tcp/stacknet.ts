@@ -5,6 +5,7 @@
  */
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { Prng } from '../../netstack/core/prng.ts';
+import { ETH_HLEN } from '../../netstack/ethernet/header.ts';
 import { type LinkFaults, type PairDevice, createPair } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
@@ -15,8 +16,6 @@ export interface StackNetOptions extends SimNetOptions {
   /** Resolve ARP as it happens (default: permanent neighbour entries, so the first SYN is not delayed). */
   arp?: boolean;
 }
-
-const ETH_HLEN = 14;
 
 function faults(p: LinkParams, extraQueue: number): Partial<LinkFaults> {
   return {

@@ -2,7 +2,9 @@
  * The benchmark framework: a benchmark is a module that measures and returns named figures; main.ts runs them,
  * prints a table and writes JSON. Benchmarks measure, they never assert (tests do that).
  */
+import { cpus, loadavg } from 'node:os';
 import { GCProfiler } from 'node:v8';
+import { SkBuff } from '../../netstack/core/skb.ts';
 
 export interface Figure {
   name: string;
@@ -42,24 +44,82 @@ export interface AllocationStats {
  * their JS wrappers).
  */
 export function measureAllocations(fn: () => void): AllocationStats {
+  const m = startAllocationMeasure();
+  fn();
+  return m.stop();
+}
+
+/** measureAllocations for code that completes asynchronously (promise callbacks). */
+export async function measureAllocationsAsync(fn: () => Promise<void>): Promise<AllocationStats> {
+  const m = startAllocationMeasure();
+  await fn();
+  return m.stop();
+}
+
+function startAllocationMeasure(): { stop(): AllocationStats } {
   const profiler = new GCProfiler();
   const used = () => process.memoryUsage().heapUsed;
   profiler.start();
   const before = used();
-  fn();
-  const after = used();
-  const report = profiler.stop();
-  let freed = 0;
-  let scavenges = 0;
-  for (const s of report?.statistics ?? []) {
-    freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
-    if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
-  }
-  return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+  return {
+    stop() {
+      const after = used();
+      const report = profiler.stop();
+      let freed = 0;
+      let scavenges = 0;
+      for (const s of report?.statistics ?? []) {
+        freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+        if (s.gcType === 'Scavenge' || s.gcType === 'MinorMarkSweep') scavenges++;
+      }
+      return { bytes: Math.max(0, after - before + freed), gcs: report?.statistics.length ?? 0, scavenges };
+    },
+  };
+}
+
+/**
+ * An skb of `bytes` that puts itself back when freed (data and tail as they were, the destructor re-armed), so a
+ * benchmark can send it again and again without allocating; `onReuse` runs at each return.
+ */
+export function recyclingSkb(bytes: Uint8Array, headroom: number, tailroom = 0, onReuse?: () => void): SkBuff {
+  const skb = SkBuff.fromBytes(bytes, headroom, tailroom);
+  const head = skb.data;
+  const tail = skb.tail;
+  const reuse = (s: SkBuff) => {
+    s.data = head;
+    s.tail = tail;
+    s.destructor = reuse;
+    onReuse?.();
+  };
+  skb.destructor = reuse;
+  return skb;
 }
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * A positive number given to a benchmark program (argument or environment variable) by a person: `fallback` when
+ * absent; a one-line message and exit 1 when it is not a positive number.
+ */
+export function positiveArg(raw: string | undefined, fallback: number, what: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`${what} must be a positive number, got "${raw}"\n`);
+    process.exit(1);
+  }
+  return n;
+}
+
+/** The machine's load as a figure: wall-clock rates on a shared machine are read against it. */
+export function loadFigure(): Figure {
+  return {
+    name: 'load average',
+    value: +loadavg()[0]!.toFixed(1),
+    unit: '',
+    note: `${cpus().length} CPUs: wall-clock figures vary with it`,
+  };
 }

@@ -10,7 +10,6 @@
  * connections, and Linux's own TCP over a veth pair between two network namespaces (iperf3) for the ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../../netstack/core/clock.ts';
@@ -19,7 +18,8 @@ import { createPair } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import type { Benchmark, BenchResult, Figure } from './framework.ts';
+import { type Benchmark, type BenchResult, type Figure, loadFigure } from './framework.ts';
+import { startBulk } from './tcp-bulk.ts';
 
 const H2 = 0x0a000002;
 
@@ -48,32 +48,11 @@ export function world(offload: boolean) {
 /** Bulk transfer of `total` bytes; returns wall seconds and CPU seconds (user + system) of this process. */
 function bulk(total: number, offload: boolean): { seconds: number; cpu: number; retrans: number; segs: number } {
   const { clock, t1, t2 } = world(offload);
-  const l = t2.listen({ port: 5001 });
-  let rcvd = 0;
-  l.owner = {
-    onAcceptReady() {
-      const s = l.accept()!;
-      s.owner = {
-        onReadable() {
-          for (let b = s.recv(); b !== null; b = s.recv()) rcvd += b.length;
-        },
-      };
-    },
-  };
-  const c = t1.connect({ addr: H2, port: 5001 });
-  const chunk = Buffer.alloc(256 * 1024, 0x61);
-  let sent = 0;
-  const pump = () => {
-    while (sent < total) {
-      const n = c.send(chunk, 0, Math.min(chunk.length, total - sent));
-      if (n === 0) return;
-      sent += n;
-    }
-  };
-  c.owner = { onConnected: pump, onWritable: pump };
+  const xfer = startBulk(t1, t2, H2, 5001, total);
+  const c = xfer.sock;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  while (rcvd < total && clock.step()) {
+  while (xfer.received() < total && clock.step()) {
     /* run */
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -243,12 +222,7 @@ export const tcpBench: Benchmark = {
         unit: '×',
         note: 'airstack goodput / Linux veth',
       });
-    figures.push({
-      name: 'load average',
-      value: +loadavg()[0]!.toFixed(1),
-      unit: '',
-      note: `${cpus().length} CPUs: wall-clock figures vary with it`,
-    });
+    figures.push(loadFigure());
     return {
       figures,
       data: {

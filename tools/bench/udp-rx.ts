@@ -19,14 +19,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { Prng } from '../../netstack/core/prng.ts';
-import { SkBuff } from '../../netstack/core/skb.ts';
 import { parseIpv4 } from '../../netstack/inet/addr.ts';
 import { encodeEthHeader, ETH_P_IP } from '../../netstack/ethernet/header.ts';
 import { buildIpv4Packet } from '../../netstack/ipv4/header.ts';
 import { createPair, type PairDevice } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import { encodeUdp } from '../../netstack/udp/header.ts';
-import { type Benchmark, type BenchResult, type Figure, measureAllocations, median } from './framework.ts';
+import {
+  type Benchmark,
+  type BenchResult,
+  type Figure,
+  measureAllocations,
+  median,
+  recyclingSkb,
+} from './framework.ts';
 
 const BATCH = 256;
 
@@ -67,15 +73,7 @@ export function rig(payload: number, csumOffload: boolean): Rig {
     buildIpv4Packet({ src, dst, protocol: 17, id: 1 }, udp),
   ]);
   // One generator buffer, reused: the link copies it onto the wire and completes it at once.
-  const skb = SkBuff.fromBytes(frame, 64);
-  const head = skb.data;
-  const tail = skb.tail;
-  const reuse = (s: SkBuff) => {
-    s.data = head;
-    s.tail = tail;
-    s.destructor = reuse;
-  };
-  skb.destructor = reuse;
+  const skb = recyclingSkb(frame, 64);
   return {
     dev: b,
     pump(n: number) {

@@ -4,12 +4,15 @@
  * images when found on disk, synthetic ones for the emulator otherwise), the `--usb-trace FILE` wrapping, the
  * progress bar, and the JSON report fields of issue 5 (`firmware`, `driver`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Mt7921uDevice, Mt7921uDeviceOptions } from '../../drivers/mt7921u/device.ts';
-import { EmulatedMt7921u } from '../../drivers/mt7921u/emulator/index.ts';
+import { EmulatedMt7921u, type EmulatorOptions } from '../../drivers/mt7921u/emulator/index.ts';
 import type { UsbTransport } from '../../drivers/mt7921u/transport.ts';
 import { DongleSetupError } from '../../drivers/mt7921u/usb/descriptors.ts';
 import { type DongleCandidate, findDongles, openDongle } from '../../drivers/mt7921u/usb/finder.ts';
+import { MT7921U_IDS, usbIdString } from '../../drivers/mt7921u/usb/ids.ts';
 import { TraceFileError, traceToFile } from '../../drivers/mt7921u/usb/recorder.ts';
 import { createMt7921uDevice } from '../../drivers/mt7921u/usb-bus.ts';
 import {
@@ -23,6 +26,7 @@ import {
   type RomPatch,
   locateFirmware,
 } from '../../firmware/index.ts';
+import { firmwareDirs } from '../../firmware/locate.ts';
 import { type Clock, RealClock, VirtualClock } from '../../netstack/core/clock.ts';
 import { downloadProgressBar } from './download-progress.ts';
 import { UsageError } from './errors.ts';
@@ -40,12 +44,38 @@ export interface DriverFirmware {
 }
 
 /**
- * The MT7961 images: the real ones when both are found (firmware/locate: $AIRSTACK_FIRMWARE_DIR, then the system
- * folders), otherwise synthetic ones when `allowSynthetic` (the emulator accepts any well-formed image; a real chip
- * does not). UsageError saying where it looked when real images are required and missing or unreadable.
+ * The firmware folder of a developer checkout: `../shared/firmware` beside the project (where CI and developer
+ * machines keep the real MT7961 images: shared/firmware/README.md), looked at only when running from a git
+ * checkout — an installed package has no business reading its parent folder.
  */
-export function loadDriverFirmware(o: { allowSynthetic: boolean; env?: NodeJS.ProcessEnv }): DriverFirmware {
-  const found = locateFirmware(0x7961, { env: o.env });
+export function checkoutFirmwareDir(): string | null {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  if (!existsSync(join(root, '.git'))) return null;
+  const dir = join(root, '..', 'shared', 'firmware');
+  return existsSync(dir) ? dir : null;
+}
+
+/**
+ * Where the images are looked for, in order: $AIRSTACK_FIRMWARE_DIR, the system folders, then the checkout's
+ * ../shared/firmware — the last only when AIRSTACK_FIRMWARE_DIR is unset (a person who names a folder means it).
+ */
+export function driverFirmwareDirs(env: NodeJS.ProcessEnv = process.env, checkout = checkoutFirmwareDir()): string[] {
+  const own = env.AIRSTACK_FIRMWARE_DIR !== undefined && env.AIRSTACK_FIRMWARE_DIR !== '';
+  return [...firmwareDirs(env), ...(checkout === null || own ? [] : [checkout])];
+}
+
+/**
+ * The MT7961 images: the real ones when both are found (driverFirmwareDirs), otherwise synthetic ones when
+ * `allowSynthetic` (the emulator accepts any well-formed image; a real chip does not). UsageError saying where it
+ * looked when real images are required and missing or unreadable.
+ */
+export function loadDriverFirmware(o: {
+  allowSynthetic: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** The folders to search (default driverFirmwareDirs(env)). */
+  dirs?: string[];
+}): DriverFirmware {
+  const found = locateFirmware(0x7961, { dirs: o.dirs ?? driverFirmwareDirs(o.env) });
   if (found.patch && found.ram) {
     try {
       const patchFile = new Uint8Array(readFileSync(found.patch));
@@ -82,7 +112,7 @@ export function loadDriverFirmware(o: { allowSynthetic: boolean; env?: NodeJS.Pr
 }
 
 /** issue 5's `firmware` report: {source, patch: {build, bytes}, ram: {version, build, bytes, regions}, downloadMs}. */
-export function firmwareReport(fw: DriverFirmware, device: Mt7921uDevice) {
+export function firmwareReport(fw: DriverFirmware, device: Mt7921uDevice | null) {
   return {
     source: fw.source,
     patch: { build: displayText(fw.patch.buildDate), bytes: fw.patch.size },
@@ -92,16 +122,17 @@ export function firmwareReport(fw: DriverFirmware, device: Mt7921uDevice) {
       bytes: fw.ram.size,
       regions: fw.ram.regions.length,
     },
-    downloadMs: device.download ? round(device.download.elapsedMs) : null,
+    downloadMs: device?.download ? round(device.download.elapsedMs) : null,
   };
 }
 
 /** issue 5's `driver` report: {chip, rev, usb: {vid, pid}} ("7961", "0x10", "0e8d", "7961"). */
-export function driverReport(device: Mt7921uDevice, transport: UsbTransport) {
+export function driverReport(device: Mt7921uDevice | null, transport: UsbTransport) {
   const hex = (v: number, n: number) => v.toString(16).padStart(n, '0');
+  const chip = device?.chip ?? null;
   return {
-    chip: device.chip ? hex(device.chip.chip, 4) : null,
-    rev: device.chip ? `0x${hex(device.chip.rev, 2)}` : null,
+    chip: chip ? hex(chip.chip, 4) : null,
+    rev: chip ? `0x${hex(chip.rev, 2)}` : null,
     usb: { vid: hex(transport.info.vendorId, 4), pid: hex(transport.info.productId, 4) },
   };
 }
@@ -131,6 +162,11 @@ export interface OpenDongleOptions {
   seed?: number;
   /** For the automatic choice: told why USB is unavailable. */
   onUsbUnavailable?: (reason: string) => void;
+  /**
+   * The emulator's world when it is chosen: its clock (default a new VirtualClock), its radio (default one that
+   * hears nothing), its MAC address. Called only when the emulator is used.
+   */
+  emulator?: () => Promise<Partial<EmulatorOptions> & { clock: VirtualClock }>;
 }
 
 /**
@@ -140,9 +176,23 @@ export interface OpenDongleOptions {
 export async function openDongleForCli(o: OpenDongleOptions): Promise<OpenedDongle> {
   let kind = o.device;
   let found: DongleCandidate[] = [];
+  let unavailable: string | null = null;
   if (kind !== 'emulated') {
-    found = await findDongles({ onUnavailable: o.onUsbUnavailable });
+    found = await findDongles({
+      onUnavailable: (r) => {
+        unavailable = r;
+        o.onUsbUnavailable?.(r);
+      },
+    });
     if (kind === undefined) kind = found.length > 0 ? 'usb' : 'emulated';
+  }
+  if (kind === 'usb' && found.length === 0) {
+    const ids = MT7921U_IDS.map((d) => usbIdString(d.vendorId, d.productId)).join(', ');
+    throw new UsageError(
+      unavailable !== null
+        ? `--device usb: USB is unavailable here: ${unavailable}`
+        : `--device usb: no MT7921U dongle attached (looked for ${ids}); without one, use --device emulated`,
+    );
   }
   let opened: Omit<OpenedDongle, 'transport'> & { raw: UsbTransport };
   if (kind === 'usb') {
@@ -162,10 +212,11 @@ export async function openDongleForCli(o: OpenDongleOptions): Promise<OpenedDong
     }
     opened = { kind, raw, clock, emulator: null, line: `using ${raw.info.description}` };
   } else {
-    const clock = new VirtualClock();
+    const world = o.emulator ? await o.emulator() : { clock: new VirtualClock() };
+    const clock = world.clock;
     const emu = new EmulatedMt7921u({
-      clock,
       seed: o.seed ?? 1,
+      ...world,
       firmware: { patch: o.firmware.patchFile, ram: o.firmware.ramFile },
     });
     const why = o.device === 'emulated' ? '' : ' (no MT7921U dongle attached)';

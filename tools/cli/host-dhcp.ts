@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { DhcpClient } from '../../netstack/dhcp/client.ts';
 import { DhcpServer, parsePool } from '../../netstack/dhcp/server.ts';
-import { formatCidr, formatIpv4, parseCidr, parseIpv4, prefixMask } from '../../netstack/inet/addr.ts';
+import { formatCidr, formatIpv4, formatMac, parseCidr, parseIpv4, prefixMask } from '../../netstack/inet/addr.ts';
 import type { HostFeature, HostService } from './commands/host.ts';
 import { UsageError } from './errors.ts';
 
@@ -93,9 +93,8 @@ export function dhcpServerService(
         throw new UsageError(`--dhcp-server: ${(e as Error).message}`);
       }
       server.on('lease', (b: { address: number; chaddr: Uint8Array; hostname?: string; leaseTime: number }) => {
-        const mac = [...b.chaddr].map((x) => x.toString(16).padStart(2, '0')).join(':');
         ctx.say(
-          `dhcp-server: ${formatIpv4(b.address)} to ${mac}${b.hostname ? ` (${b.hostname})` : ''} for ${b.leaseTime} s`,
+          `dhcp-server: ${formatIpv4(b.address)} to ${formatMac(b.chaddr)}${b.hostname ? ` (${b.hostname})` : ''} for ${b.leaseTime} s`,
         );
       });
       server.on('release', (b: { address: number }) => ctx.say(`dhcp-server: ${formatIpv4(b.address)} released`));

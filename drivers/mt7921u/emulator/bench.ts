@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { VirtualClock } from '../../../netstack/core/clock.ts';
 import { sharedPath } from '../../../test/support/shared.ts';
+import { positiveArg } from '../../../tools/bench/framework.ts';
 import { writeCcmpHeader, ccmpEncrypt } from './ccmp.ts';
 import { TestAir } from './radio.ts';
 import { bootedHost, download, legacyCommand, TestHost, tlv, uniCommand, usbFrame } from './test-host.ts';
@@ -133,7 +134,7 @@ async function fwDownload(): Promise<string> {
   return `${wall.toFixed(0)} ms wall (${(wall / mib).toFixed(0)} ms/MiB), ${(h.clock.now() - v0).toFixed(1)} ms virtual`;
 }
 
-const N = Number(process.env.N ?? 50_000);
+const N = Math.round(positiveArg(process.env.N, 50_000, 'N (frames)'));
 const line = (name: string, fps: number) =>
   console.log(
     `${name.padEnd(28)} ${Math.round(fps).toLocaleString().padStart(10)} frames/s  ${((fps * 1500 * 8) / 1e9).toFixed(2)} Gbit/s`,

@@ -482,7 +482,10 @@ export class EmulatedMt7921u implements UsbTransport {
   // -------------------------------------------------------------------------------------------------------------
   // Bulk
 
-  private receiveOut(ep: number, data: Uint8Array): void {
+  private receiveOut(ep: number, bytes: Uint8Array): void {
+    // What the chip keeps (commands, keys, frames) it copies with .slice(); on a Buffer (what node-usb and the driver
+    // hand over) that would be a view of host memory the host reuses once the transfer completes.
+    const data = Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
     const bodyLen = parseUsbFrame(data);
     if (typeof bodyLen === 'string') {
       this.counters.drop(bodyLen);

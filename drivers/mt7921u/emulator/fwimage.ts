@@ -3,6 +3,7 @@
  * the emulator to know what a correct download must deliver, region by region, so that it can check what arrives.
  * The project's full parser lives in firmware/; this one is the emulator's own, kept independent on purpose.
  */
+import { le32 } from './wire.ts';
 
 export interface ExpectedRegion {
   kind: 'patch' | 'ram';
@@ -18,10 +19,6 @@ export interface ExpectedRegion {
 
 function be32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-function le32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
 
 /** The regions a driver must download from a ROM patch file. Throws an Error naming the problem. */

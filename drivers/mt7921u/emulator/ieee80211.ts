@@ -73,9 +73,3 @@ export function qosTid(f: Uint8Array): number {
   const off = (fc & (FC_TODS | FC_FROMDS)) === (FC_TODS | FC_FROMDS) ? 30 : 24;
   return f.length > off ? f[off]! & 0xf : 0;
 }
-
-export function macToString(a: Uint8Array, off = 0): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 6; i++) parts.push((a[off + i] ?? 0).toString(16).padStart(2, '0'));
-  return parts.join(':');
-}

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { TestAir } from './radio.ts';
-import { bootedHost, cat, le16, le32, legacyCommand, type TestHost, tlv, u32, uniCommand } from './test-host.ts';
+import {
+  bootedHost,
+  cat,
+  le16,
+  le32,
+  legacyCommand,
+  scanRequestPayload,
+  type TestHost,
+  tlv,
+  u32,
+  uniCommand,
+} from './test-host.ts';
 
 let seqNo = 0;
 const nextSeq = () => (seqNo = (seqNo % 15) + 1);
@@ -153,6 +164,27 @@ describe('the RAM firmware answers the station driver commands (FACTS.md §6, §
     expect(h.emu.state.stas.has(1)).toBe(false);
   });
 
+  it('keeps its own copy of a command held in a Buffer the host reuses after the transfer', async () => {
+    const h = await bootedHost();
+    await uni(h, 0x01, devInfo(1));
+    const key = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const send = async (cid: number, payload: Uint8Array) => {
+      const seq = nextSeq();
+      // node-usb hands the chip a Buffer; Buffer#slice would be a view of it, not a copy.
+      const xfer = Buffer.from(uniCommand(cid, seq, payload));
+      await h.send(0x08, xfer);
+      const ev = await h.event(seq, 200);
+      xfer.fill(0xee); // the host's next command goes into the same buffer
+      return ev;
+    };
+    expect(le32((await send(0x02, bssInfo(1, { ch: 11, band: 0 })))!.data, 40)).toBe(0);
+    expect(le32((await send(0x03, staRec(1, [staBasic(2, AP), keyV2(0, 0, key)])))!.data, 40)).toBe(0);
+    expect([...h.emu.state.bsses.get(0)!.bssid]).toEqual(AP);
+    const sta = h.emu.state.stas.get(1)!;
+    expect([...sta.peer]).toEqual(AP);
+    expect([...sta.keys.get(0)!.key]).toEqual([...key]);
+  });
+
   it('malformed UNI records are refused with 0xc0000001 and change nothing', async () => {
     const h = await bootedHost();
     expect((await uni(h, 0x03, staRec(1, [staBasic(2, AP)], 2)))?.status).toBe(0xc0000001);
@@ -238,17 +270,7 @@ describe('hardware scan (FACTS.md §6.11)', () => {
     clock.setTimeout(tick, 5);
     const h = await bootedHost({ radio: chip }, clock);
     await ext(h, 0x46, Uint8Array.of(1, 0, 0, 0));
-    const req = new Uint8Array(1186);
-    req[0] = 3; // seq_num
-    req[2] = 1; // active
-    req[3] = 1; // wildcard
-    req[5] = 2;
-    req[6] = 1 << 5;
-    req[7] = 1;
-    req[158] = 4;
-    req[159] = 3;
-    req.set([1, 1, 1, 6, 2, 36], 160);
-    expect(await ce(h, 0x03, req)).toBeDefined();
+    expect(await ce(h, 0x03, scanRequestPayload())).toBeDefined();
     const done = await h.take((r) => r.type === 7 && r.data[28] === 0x0d, 2000);
     expect(done).toBeDefined();
     const d = done!.data;

@@ -62,13 +62,6 @@ export function sameChannel(a: RadioChannel, b: RadioChannel): boolean {
   return a.band === b.band && a.number === b.number;
 }
 
-/** Centre frequency in MHz of a 20 MHz channel (IEEE 802.11-2020 §17.3.8.4.2, §19.3.15, §27.3.23.2). */
-export function channelFreqMhz(c: RadioChannel): number {
-  if (c.band === '2g') return c.number === 14 ? 2484 : 2407 + 5 * c.number;
-  if (c.band === '5g') return 5000 + 5 * c.number;
-  return c.number === 2 ? 5935 : 5950 + 5 * c.number;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // A tiny medium for tests: radios on channels, a fixed signal per link, delivery after a fixed airtime.
 

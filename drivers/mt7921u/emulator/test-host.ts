@@ -4,8 +4,12 @@
  * waits for has arrived. Used by the emulator's own tests only.
  */
 import { VirtualClock } from '../../../netstack/core/clock.ts';
+import { concatBytes } from '../../../netstack/inet/bytes.ts';
 import { UsbError } from '../transport.ts';
 import { EmulatedMt7921u, type EmulatorOptions } from './device.ts';
+import { le32 } from './wire.ts';
+
+export { le16, le32 } from './wire.ts';
 
 export const MISC = 0x7c0600f0;
 
@@ -62,14 +66,6 @@ export function uniCommand(cid: number, seq: number, payload: Uint8Array, option
   return usbFrame(body);
 }
 
-export function le32(b: Uint8Array, o: number): number {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
-}
-
-export function le16(b: Uint8Array, o: number): number {
-  return b[o]! | (b[o + 1]! << 8);
-}
-
 export function u32(...words: number[]): Uint8Array {
   const b = new Uint8Array(words.length * 4);
   const dv = new DataView(b.buffer);
@@ -91,13 +87,25 @@ export function tlv(tag: number, body: ArrayLike<number>): Uint8Array {
 }
 
 export function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
+}
+
+/**
+ * A SCAN_REQ payload (FACTS.md §6.11), written by hand so the emulator is tested without the driver's encoder:
+ * active, wildcard SSID, sequence 3, channels 1 and 6 (2.4 GHz) and 36 (5 GHz).
+ */
+export function scanRequestPayload(): Uint8Array {
+  const req = new Uint8Array(1186);
+  req[0] = 3; // seq_num
+  req[2] = 1; // active
+  req[3] = 1; // wildcard
+  req[5] = 2;
+  req[6] = 1 << 5;
+  req[7] = 1;
+  req[158] = 4;
+  req[159] = 3;
+  req.set([1, 1, 1, 6, 2, 36], 160);
+  return req;
 }
 
 /** Mark a promise as handled now (it may reject before the test looks at it). */

@@ -2,6 +2,7 @@
  * Legacy rates and their hardware codes (FACTS.md §7.1; mt76's mt76_rates table), and the rate-code fields shared
  * by the TX descriptor (TXD6 TX_RATE) and TX status.
  */
+import type { Band } from '../../../mac80211/driver-ops.ts';
 
 /** PHY modes of rate codes and of the P-RXV TX_MODE field. */
 export enum PhyType {
@@ -48,7 +49,7 @@ export const MT_TX_RATE_MODE_SHIFT = 6;
 export const MT_TX_RATE_NSS_SHIFT = 10;
 export const MT_TX_RATE_STBC = 1 << 13;
 
-export type Band = '2g' | '5g' | '6g';
+export type { Band };
 
 /** A rate code: [5:0] idx, [9:6] mode, [12:10] NSS, 13 STBC. */
 export function rateCode(mode: number, idx: number, nss = 0): number {

@@ -5,6 +5,7 @@
  * Base RXD = 6 DWs; optional groups follow in the driver's walk order 4, 1, 2, 3, 5; the payload starts after the
  * last group plus 2·HDR_OFFSET bytes. Decoding never throws: a malformed or unwanted descriptor yields a drop reason.
  */
+import { channelToFreq } from '../../../mac80211/driver-ops.ts';
 import type { SkBuff } from '../../../netstack/core/skb.ts';
 import { rxdLength } from '../mcu/event.ts';
 import { type Band, legacyBitrate, PhyType } from './rates.ts';
@@ -160,37 +161,24 @@ export function newRxdContext(antennaMask = 0x3): RxdContext {
   return { antennaMask, has2g: true, has5g: true, has6g: true, rxAmpduTs: 0, ampduRef: 0 };
 }
 
-/** ieee80211_channel_to_frequency */
-export function channelToFrequency(chan: number, band: Band): number {
-  if (chan <= 0) return 0;
-  switch (band) {
-    case '2g':
-      if (chan === 14) return 2484;
-      if (chan < 14) return 2407 + chan * 5;
-      return 0;
-    case '5g':
-      if (chan >= 182 && chan <= 196) return 4000 + chan * 5;
-      return 5000 + chan * 5;
-    case '6g':
-      if (chan === 2) return 5935;
-      if (chan <= 233) return 5950 + chan * 5;
-      return 0;
-  }
-}
-
 /** mt792x_get_status_freq_info: CH_FREQ > 180 ⇒ 6 GHz channel (v−181)·4+1; > 14 ⇒ 5 GHz; else 2.4 GHz. */
 export function chFreqToChannel(chfreq: number): { band: Band; channel: number; freq: number } {
-  let band: Band;
-  let channel = chfreq;
-  if (chfreq > 180) {
-    band = '6g';
-    channel = (chfreq - 181) * 4 + 1;
-  } else if (chfreq > 14) {
-    band = '5g';
-  } else {
-    band = '2g';
-  }
-  return { band, channel, freq: channelToFrequency(channel, band) };
+  const band = chFreqBand(chfreq);
+  const channel = chFreqChannel(chfreq);
+  return { band, channel, freq: channelToFreq(band, channel) };
+}
+
+function chFreqBand(chfreq: number): Band {
+  return chfreq > 180 ? '6g' : chfreq > 14 ? '5g' : '2g';
+}
+
+function chFreqChannel(chfreq: number): number {
+  return chfreq > 180 ? (chfreq - 181) * 4 + 1 : chfreq;
+}
+
+/** Little-endian u32 at b[o] (no DataView per frame: the caller has checked the bounds). */
+function u32At(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
 
 /** RCPI → dBm: (RCPI − 220) / 2, truncated toward zero as C integer division does. */
@@ -219,14 +207,13 @@ export interface RxdResult {
  */
 export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdContext): RxdResult | RxDropReason {
   if (avail < MT_RXD_BASE_LEN) return 'short';
-  const dv = new DataView(b.buffer, b.byteOffset + off, avail);
-  const rxd0 = dv.getUint32(0, true);
+  const rxd0 = u32At(b, off);
   const len = rxdLength(rxd0);
   if (len < MT_RXD_BASE_LEN || len > avail) return 'length';
-  const rxd1 = dv.getUint32(4, true);
-  const rxd2 = dv.getUint32(8, true);
-  const rxd3 = dv.getUint32(12, true);
-  const rxd4 = dv.getUint32(16, true);
+  const rxd1 = u32At(b, off + 4);
+  const rxd2 = u32At(b, off + 8);
+  const rxd3 = u32At(b, off + 12);
+  const rxd4 = u32At(b, off + 16);
 
   if (rxd1 & MT_RXD1_NORMAL_BAND_IDX) return 'band-idx';
   if (rxd2 & MT_RXD2_NORMAL_AMSDU_ERR) return 'amsdu-error';
@@ -235,7 +222,10 @@ export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdCon
 
   let flag = 0;
   if (rxd1 & MT_RXD1_NORMAL_ICV_ERR) flag |= RxFlag.ONLY_MONITOR;
-  const { band, channel, freq } = chFreqToChannel((rxd3 >>> 8) & 0xff);
+  // chFreqToChannel's parts, without its result object per frame
+  const band = chFreqBand((rxd3 >>> 8) & 0xff);
+  const channel = chFreqChannel((rxd3 >>> 8) & 0xff);
+  const freq = channelToFreq(band, channel);
   if ((band === '2g' && !ctx.has2g) || (band === '5g' && !ctx.has5g) || (band === '6g' && !ctx.has6g)) {
     return 'band-unsupported';
   }
@@ -286,8 +276,8 @@ export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdCon
   let insertCcmpHdr = false;
   if (rxd1 & MT_RXD1_NORMAL_GROUP_4) {
     if (p + 16 > len) return 'group-overflow';
-    const v0 = dv.getUint32(p, true);
-    const v2 = dv.getUint32(p + 8, true);
+    const v0 = u32At(b, off + p);
+    const v2 = u32At(b, off + p + 8);
     status.fc = v0 & 0xffff;
     status.seqCtrl = v2 & 0xffff;
     status.qosCtl = (v2 >>> 16) & 0xffff;
@@ -307,7 +297,7 @@ export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdCon
   }
   if (rxd1 & MT_RXD1_NORMAL_GROUP_2) {
     if (p + 8 > len) return 'group-overflow';
-    status.timestamp = dv.getUint32(p, true);
+    status.timestamp = u32At(b, off + p);
     status.flag |= RxFlag.MACTIME_START;
     if (!(rxd2 & MT_RXD2_NORMAL_NON_AMPDU)) {
       status.flag |= RxFlag.AMPDU_DETAILS;
@@ -324,8 +314,8 @@ export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdCon
   }
   if (rxd1 & MT_RXD1_NORMAL_GROUP_3) {
     if (p + 8 > len) return 'group-overflow';
-    const v0 = dv.getUint32(p, true);
-    let v1 = dv.getUint32(p + 4, true);
+    const v0 = u32At(b, off + p);
+    let v1 = u32At(b, off + p + 4);
     p += 8;
     if (p >= len) return 'group-overflow';
     if (v0 & MT_PRXV_HT_AD_CODE) status.ldpc = true;
@@ -334,7 +324,7 @@ export function decodeRxd(b: Uint8Array, off: number, avail: number, ctx: RxdCon
       p += 24;
       if (p + 4 > len) return 'group-overflow';
       // monitor-mode RCPI lives in the 7th DW of group 5
-      v1 = dv.getUint32(p, true);
+      v1 = u32At(b, off + p);
       p += 48;
       if (p >= len) return 'group-overflow';
     }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SkBuff } from '../../../netstack/core/skb.ts';
 import { EpOut } from '../bus.ts';
+import { testTxdInfo } from '../testing/txd-info.ts';
 import { parseUsbFrame } from '../usb-frame.ts';
 import { MT76_RATES, txRateVal } from './rates.ts';
 import { LmacQueue, MtTxq, parseTxd, selectTxq, type TxdInfo, txPrepareSkb, txqToEpOut } from './txd.ts';
@@ -15,23 +16,7 @@ function hdr80211(fc: number, a1: number[], a2: number[], a3: number[], sc = 0, 
   return h;
 }
 
-function info(over: Partial<TxdInfo> = {}): TxdInfo {
-  return {
-    qid: MtTxq.BE,
-    wcid: 1,
-    omacIdx: 0,
-    wmmIdx: 0,
-    bandIdx: 0,
-    pid: 0,
-    hwKey: false,
-    noAck: false,
-    is8023: false,
-    priority: 0,
-    amsdu: false,
-    fixedRate: txRateVal('2g', 0b1111),
-    ...over,
-  };
-}
+const info = testTxdInfo;
 
 function prepare(frame: number[], i: TxdInfo) {
   const skb = SkBuff.fromBytes(Uint8Array.from(frame));

@@ -389,9 +389,3 @@ export function parseTxd(b: Uint8Array, off = 0): TxdView | null {
     lSubType: d8 & 0xf,
   };
 }
-
-/** The frame type of `fc` for tests: (type, subtype) as the TXD stores them. */
-export const fcTxdType = (fc: number): [number, number] => [
-  (fc & IEEE80211_FCTL_FTYPE) >> 2,
-  (fc & IEEE80211_FCTL_STYPE) >> 4,
-];

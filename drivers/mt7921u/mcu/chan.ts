@@ -64,15 +64,3 @@ export function sco(control: number, center: number): number {
   if (control > center) return 3;
   return 0;
 }
-
-/** ieee80211_frequency_to_channel */
-export function frequencyToChannel(freq: number): number {
-  if (freq === 2484) return 14;
-  if (freq < 2484) return Math.trunc((freq - 2407) / 5);
-  if (freq >= 4910 && freq <= 4980) return Math.trunc((freq - 4000) / 5);
-  if (freq < 5950) return Math.trunc((freq - 5000) / 5);
-  if (freq === 5935) return 2;
-  if (freq <= 45000) return Math.trunc((freq - 5950) / 5);
-  if (freq >= 58320 && freq <= 70200) return Math.trunc((freq - 56160) / 2160);
-  return 0;
-}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeTxs } from '../mac/txs.ts';
-import { chan20, frequencyToChannel } from './chan.ts';
+import { chan20 } from './chan.ts';
 import {
   CHAN_INFO_LEN,
   chanDomainPayload,
@@ -198,15 +198,6 @@ describe('channel commands (FACTS §6.3, §6.4, §6.9)', () => {
     expect([sc.readUInt16LE(4), sc.readUInt16LE(6), sc[10], sc[11], sc[12], sc[13], sc[14], sc[16]]).toEqual([
       1, 16, 2, 1, 36, 1, 42, 1,
     ]);
-  });
-
-  it('frequency → channel', () => {
-    expect([
-      frequencyToChannel(2412),
-      frequencyToChannel(2484),
-      frequencyToChannel(5180),
-      frequencyToChannel(5955),
-    ]).toEqual([1, 14, 36, 1]);
   });
 });
 

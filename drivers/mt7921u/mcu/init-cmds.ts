@@ -238,11 +238,6 @@ export function thermalCtrlPayload(band: number, ctrlId = 0, action = 0): Buffer
   return Buffer.from([ctrlId, action, band, 0, 0, 0, 0, 0]);
 }
 
-/** SET_PS_PROFILE (CE 0x05): {bss_idx, ps_state}. */
-export function psProfilePayload(bssIdx: number, psState: number): Buffer {
-  return Buffer.from([bssIdx, psState]);
-}
-
 /** WF_RF_PIN_CTRL (EXT 0xbd): {action, value}; waited only when action ≠ 0. */
 export function wfRfPinCtrlPayload(action: number): Buffer {
   return Buffer.from([action, 0]);

@@ -1,5 +1,5 @@
 /**
- * Hardware scan (FACTS.md §6.11; mt76_connac_mcu_hw_scan, _cancel_hw_scan, _sched_scan_enable,
+ * Hardware scan (FACTS.md §6.11; mt76_connac_mcu_hw_scan, _cancel_hw_scan,
  * struct mt76_connac_hw_scan_req / _hw_scan_done).
  */
 import type { Band } from '../mac/rates.ts';
@@ -117,11 +117,6 @@ export function hwScanPayload(r: HwScanRequest): Buffer {
 /** CANCEL_HW_SCAN {seq_num, is_ext_channel, rsv[2]}. */
 export function cancelHwScanPayload(seqNum: number): Buffer {
   return Buffer.from([seqNum, 0, 0, 0]);
-}
-
-/** SCHED_SCAN_ENABLE {active = !enable, rsv[3]}. */
-export function schedScanEnablePayload(enable: boolean): Buffer {
-  return Buffer.from([enable ? 0 : 1, 0, 0, 0]);
 }
 
 export interface ScanDone {

@@ -448,38 +448,6 @@ export enum McuCipher {
   BIP_GMAC_256 = 17,
 }
 
-/** IEEE 802.11 cipher suite selectors (00-0F-AC-n) → MCU cipher; NONE when the hardware cannot do it. */
-export function mcuCipherFromSuite(suite: number): McuCipher {
-  switch (suite >>> 0) {
-    case 0x000fac01:
-      return McuCipher.WEP40;
-    case 0x000fac05:
-      return McuCipher.WEP104;
-    case 0x000fac02:
-      return McuCipher.TKIP;
-    case 0x000fac04:
-      return McuCipher.AES_CCMP;
-    case 0x000fac0a:
-      return McuCipher.CCMP_256;
-    case 0x000fac08:
-      return McuCipher.GCMP;
-    case 0x000fac09:
-      return McuCipher.GCMP_256;
-    case 0x000fac06:
-      return McuCipher.BIP_CMAC_128;
-    case 0x000fac0d:
-      return McuCipher.BIP_CMAC_256;
-    case 0x000fac0b:
-      return McuCipher.BIP_GMAC_128;
-    case 0x000fac0c:
-      return McuCipher.BIP_GMAC_256;
-    case 0x00147201:
-      return McuCipher.WAPI;
-    default:
-      return McuCipher.NONE;
-  }
-}
-
 export const SEC_KEY_LEN = 36;
 export const KEY_V2_INSTALL_LEN = 4 + 4 + SEC_KEY_LEN; // 44
 export const KEY_V2_BIP_LEN = 4 + 4 + 2 * SEC_KEY_LEN; // 80

@@ -2,6 +2,8 @@
  * A small little-endian writer for MCU payloads: zero-filled, growable, with TLV helpers (mt76_connac_mcu_add_tlv /
  * add_nested_tlv). Command encoders are off the hot path; clarity wins over the last allocation.
  */
+import { ETH_ALEN } from '../../../netstack/ethernet/header.ts';
+import { parseMac } from '../../../netstack/inet/addr.ts';
 
 export class McuWriter {
   private buf: Buffer;
@@ -70,15 +72,9 @@ export class McuWriter {
   }
 }
 
-export const ETH_ALEN = 6;
-
 /** A MAC address as 6 bytes (accepts "aa:bb:..", a Uint8Array or a number array). */
 export function macBytes(addr: string | Uint8Array | readonly number[]): Uint8Array {
-  if (typeof addr === 'string') {
-    const parts = addr.split(':');
-    if (parts.length !== 6) throw new Error(`bad MAC address "${addr}"`);
-    return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
-  }
+  if (typeof addr === 'string') return Uint8Array.from(parseMac(addr));
   const b = Uint8Array.from(addr);
   if (b.length !== ETH_ALEN) throw new Error(`MAC address must be 6 bytes, got ${b.length}`);
   return b;

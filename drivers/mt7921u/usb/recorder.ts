@@ -158,9 +158,9 @@ export function traceToFile(transport: UsbTransport, clock: Clock, path: string)
     sink = openTraceFile(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new TraceFileError(
-      `cannot write the USB trace to ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '),
-    );
+    // fs errors already start with their code ("ENOENT: no such file or directory, open ...").
+    const why = err.code !== undefined && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message;
+    throw new TraceFileError(`cannot write the USB trace to ${path}: ${why}`);
   }
   return new UsbRecorder(transport, clock, sink);
 }

@@ -53,14 +53,19 @@ describe('airstack demo --device link', () => {
 
   it('runs from the command line: JSON out, exit 0; bad arguments: one line, exit 1', () => {
     const cli = join(repoRoot, 'bin/airstack.js');
-    const ok = spawnSync(process.execPath, [cli, 'demo', '--json', '--count', '2'], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [cli, 'demo', '--device', 'link', '--json', '--count', '2'], {
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout).ok).toBe(true);
     const bad = spawnSync(process.execPath, [cli, 'demo', '--loss', '2'], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('airstack: --loss 2: expected a number from 0 to 0.9');
-    const dev = spawnSync(process.execPath, [cli, 'demo', '--device', 'usb'], { encoding: 'utf8' });
+    const dev = spawnSync(process.execPath, [cli, 'demo', '--device', 'wifi'], { encoding: 'utf8' });
     expect(dev.status).toBe(1);
-    expect(dev.stderr).toMatch(/unknown device "usb" \(available: link\)/);
+    expect(dev.stderr).toMatch(/unknown device "wifi" \(available: usb, emulated, hwsim, link\)/);
+    const opt = spawnSync(process.execPath, [cli, 'demo', '--device', 'link', '--ssid', 'x'], { encoding: 'utf8' });
+    expect(opt.status).toBe(1);
+    expect(opt.stderr.trim()).toBe('airstack: --ssid is for --device usb, emulated or hwsim, not link');
   });
 });

@@ -1,7 +1,21 @@
 /**
- * `airstack demo`: the most complete end-to-end path that exists, told step by step. Today (`--device link`): two
- * hosts on the in-memory Ethernet link in virtual time — ARP resolution, ping, a UDP echo exchange, a datagram
- * larger than the MTU, and the counters of every layer at the end. Deterministic for a seed.
+ * `airstack demo`: the most complete end-to-end path that exists, told step by step.
+ *
+ *  - With no `--device`: a real MT7921U dongle when one is attached (`usb`), otherwise the emulated one
+ *    (`emulated`); the first line says which.
+ *  - `--device usb`: the driver on the dongle, against a real network: bring-up (firmware download with a progress
+ *    bar), scan; with `--ssid` (and `--passphrase` unless the network is open) connect, DHCP, DNS when the URL has a
+ *    name, ping the gateway, GET `--url` (default http://<gateway>/). No dongle: one line, exit 1.
+ *  - `--device emulated`: the same code on the emulated MT7921U (USB-level) whose radio is on the mock PHY next to
+ *    the simulated WPA2 AP of `--device hwsim`; virtual time, deterministic for a seed. Real firmware images when
+ *    found on disk (tools/cli/dongle.ts), synthetic ones otherwise.
+ *  - `--device hwsim`: a station on the hwsim virtual radio and the WPA2 AP (mac80211/world/demo.ts).
+ *  - `--device link`: two hosts on the in-memory Ethernet link — ARP resolution, ping, a UDP echo exchange, a
+ *    datagram larger than the MTU, and the counters of every layer at the end.
+ *
+ * With `--json` one object { device, [driver, firmware,] scan, link, dhcp, dns, ping, http, counters } (`driver` and
+ * `firmware` of issue 5 only for usb and emulated: hwsim has no MT7921U, so they are absent, not null). A passphrase
+ * the AP rejects exits with code 2 and says the passphrase is probably wrong; another failed step exits 1.
  */
 import type { Command } from 'commander';
 import { VirtualClock } from '../../../netstack/core/clock.ts';
@@ -15,6 +29,12 @@ import { FileSink, PcapngWriter } from '../../../netstack/pcap/pcapng-writer.ts'
 import { Stack, type Snmp } from '../../../netstack/stack.ts';
 import type { PingResult } from '../../../netstack/icmp/ping.ts';
 import { UsageError } from '../errors.ts';
+import { ssidFromString } from '../../../mac80211/elements/basic.ts';
+import { checkPassphrase } from '../../../mac80211/rsn/kdf.ts';
+import { DEMO_PASSPHRASE, DEMO_SSID, runWifiDemo, type WifiDemoResult } from '../../../mac80211/world/demo.ts';
+import { checkHttpUrl } from '../../../mac80211/world/scenario.ts';
+import type { DongleKind } from '../dongle.ts';
+import { DEMO_FAULTS, type DemoFault, type DongleDemoResult, runDongleDemo } from '../dongle-demo.ts';
 
 export interface DemoOptions {
   device: string;
@@ -50,8 +70,17 @@ export interface DemoResult {
 
 const ECHO_PORT = 7;
 
+export const DEVICES = ['usb', 'emulated', 'hwsim', 'link'] as const;
+
+function checkDevice(d: string): void {
+  if (!(DEVICES as readonly string[]).includes(d)) {
+    throw new UsageError(`unknown device "${d}" (available: ${DEVICES.join(', ')})`);
+  }
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
-  if (o.device !== 'link') throw new UsageError(`unknown device "${o.device}" (available: link)`);
+  checkDevice(o.device);
+  if (o.device !== 'link') throw new UsageError(`runDemo runs the link demo; --device ${o.device} is runWifiDemo`);
   const out = o.json ? () => {} : (o.print ?? ((l: string) => process.stdout.write(`${l}\n`)));
   const wallStart = performance.now();
   const failures: string[] = [];
@@ -314,35 +343,212 @@ function parseNumber(name: string, v: string, min: number, max: number, integer:
 
 export const order = 10;
 
+export interface HwsimDemoCli {
+  seed: number;
+  loss: number;
+  count: number;
+  json: boolean;
+  pcap?: string;
+  ssid: string;
+  passphrase: string;
+}
+
+/** The --ssid and --passphrase a person gave, checked; UsageError saying what is wrong. */
+function checkNetwork(ssid: string | undefined, passphrase: string | undefined): void {
+  if (passphrase !== undefined) {
+    const problem = checkPassphrase(passphrase);
+    if (problem !== null) throw new UsageError(`--passphrase: ${problem}`);
+  }
+  if (ssid === undefined) return;
+  let ssidBytes: number;
+  try {
+    ssidBytes = ssidFromString(ssid).length;
+  } catch (e) {
+    throw new UsageError(`--ssid: ${(e as Error).message}`);
+  }
+  if (ssidBytes === 0) throw new UsageError('--ssid: an SSID has 1 to 32 octets');
+}
+
+/** `--device hwsim`: run, print, and set the exit code (0 ok, 2 passphrase rejected, 1 another failure). */
+export async function hwsimDemo(o: HwsimDemoCli): Promise<WifiDemoResult> {
+  checkNetwork(o.ssid, o.passphrase);
+  if (o.pcap !== undefined) checkWritable(o.pcap);
+  const r = await runWifiDemo({
+    seed: o.seed,
+    loss: o.loss,
+    ssid: o.ssid,
+    passphrase: o.passphrase,
+    count: o.count,
+    pcap: o.pcap,
+    out: o.json ? undefined : (l) => process.stdout.write(`${l}\n`),
+  });
+  if (o.json) process.stdout.write(`${JSON.stringify(r.report, null, 2)}\n`);
+  reportFailure(r.failure, DEMO_PASSPHRASE);
+  return r;
+}
+
+/** Exit code and one line on stderr: 2 for a passphrase the AP rejected, 1 for any other failed step. */
+function reportFailure(f: { step: string; message: string } | null, simulatedPassphrase: string | null): void {
+  if (f === null) return;
+  if (f.step === 'wrong-passphrase') {
+    const hint = simulatedPassphrase !== null ? ` (the simulated AP's is "${simulatedPassphrase}")` : '';
+    process.stderr.write(`airstack demo: ${f.message}; check --passphrase${hint}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`airstack demo: ${f.step} failed: ${f.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+export interface DongleDemoCli {
+  /** Absent: a dongle when one is attached, else the emulator. */
+  device?: DongleKind;
+  seed: number;
+  loss: number;
+  count: number;
+  json: boolean;
+  pcap?: string;
+  usbTrace?: string;
+  ssid?: string;
+  passphrase?: string;
+  url?: string;
+  fault?: DemoFault;
+}
+
+/** `--device emulated|usb` (and the default): run on the MT7921U driver, print, set the exit code. */
+export async function dongleDemo(o: DongleDemoCli): Promise<DongleDemoResult> {
+  checkNetwork(o.ssid, o.passphrase);
+  if (o.url !== undefined) {
+    const problem = checkHttpUrl(o.url);
+    if (problem !== null) throw new UsageError(`--url ${problem}`);
+  }
+  if (o.pcap !== undefined) checkWritable(o.pcap);
+  const r = await runDongleDemo({
+    ...o,
+    out: o.json ? undefined : (l) => process.stdout.write(`${l}\n`),
+    onDevice: (kind) => {
+      if (kind === 'usb' && o.loss > 0)
+        throw new UsageError('--loss applies to the simulated radio, not to a real dongle');
+      if (kind === 'emulated' && o.url !== undefined) {
+        throw new UsageError('--url is for a real dongle (--device usb): the simulated AP serves its own file');
+      }
+    },
+  });
+  if (o.json) process.stdout.write(`${JSON.stringify(r.report, null, 2)}\n`);
+  reportFailure(r.failure, r.simulatedPassphrase);
+  return r;
+}
+
+function checkWritable(path: string): void {
+  try {
+    new FileSink(path).close();
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (check the --pcap path)`);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('two simulated hosts exchange ARP, ping, UDP and a fragmented datagram, step by step')
-    .option('--device <kind>', 'what links the hosts: link (an in-memory Ethernet link)', 'link')
-    .option('--seed <n>', 'seed for everything random (loss, jitter, ports)', '1')
-    .option('--loss <p>', 'probability of losing a frame in each direction, 0 to 0.9', '0')
+    .description(
+      'scan, join a WPA2 network, DHCP, DNS, ping and HTTP: on an MT7921U dongle, the emulated one, or a simulated radio',
+    )
+    .option(
+      '--device <kind>',
+      'usb (a real MT7921U), emulated (the emulated MT7921U next to a simulated AP), hwsim (the simulated radio ' +
+        'alone) or link (an in-memory Ethernet link); default: usb when a dongle is attached, else emulated',
+    )
+    .option('--seed <n>', 'seed for everything random (loss, backoff, nonces, ports)', '1')
+    .option('--loss <p>', 'simulated radio: probability of losing a frame (each try, each link), 0 to 0.9', '0')
     .option('--count <n>', 'number of pings', '5')
-    .option('--json', 'print one JSON object with the results and every counter')
-    .option('--pcap <file>', 'write what both hosts send and receive to a pcapng file')
+    .option(
+      '--ssid <name>',
+      `the network to join (simulated: the AP takes this name, default "${DEMO_SSID}"; usb: without it, scan only)`,
+    )
+    .option(
+      '--passphrase <p>',
+      `the WPA2 passphrase (simulated: default the AP's, a wrong one shows how a rejection is reported; usb: absent for an open network)`,
+    )
+    .option('--url <url>', 'usb: what to fetch once connected (default http://<gateway>/)')
+    .option('--usb-trace <file>', 'usb, emulated: write every control and bulk transfer to FILE as JSON lines')
+    .option(
+      '--fault <what>',
+      'emulated: inject a fault to watch the recovery — mcu-reply (a lost MCU reply while connecting: reset, ' +
+        'reconnect) or unplug (the dongle pulled out during the download: a clear error, exit 1)',
+    )
+    .option('--json', 'print one JSON object with the results and every counter (no progress bar)')
+    .option(
+      '--pcap <file>',
+      "write a pcapng: simulated, the air (radiotap) and the station's Ethernet view; usb, the Ethernet view; link, both hosts",
+    )
     .action(
-      async (opts: { device: string; seed: string; loss: string; count: string; json?: boolean; pcap?: string }) => {
+      async (opts: {
+        device?: string;
+        seed: string;
+        loss: string;
+        count: string;
+        ssid?: string;
+        passphrase?: string;
+        url?: string;
+        usbTrace?: string;
+        fault?: string;
+        json?: boolean;
+        pcap?: string;
+      }) => {
         process.stdout.on('error', (e: NodeJS.ErrnoException) => {
           if (e.code === 'EPIPE') process.exit(0); // output piped into head & co.
           throw e;
         });
-        const r = await runDemo({
-          device: opts.device,
+        if (opts.device !== undefined) checkDevice(opts.device);
+        const device = opts.device as (typeof DEVICES)[number] | undefined;
+        const common = {
           seed: parseNumber('seed', opts.seed, 0, 2 ** 32 - 1, true),
           loss: parseNumber('loss', opts.loss, 0, 0.9, false),
           count: parseNumber('count', opts.count, 1, 10_000, true),
           json: opts.json ?? false,
           pcap: opts.pcap,
-        });
-        if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-        if (!r.ok) {
-          if (opts.json) process.stderr.write(`airstack demo: ${r.failures.join('; ')}\n`);
-          process.exitCode = 2;
+        };
+        const onlyFor = (what: string, v: unknown, devices: string) => {
+          if (v !== undefined) throw new UsageError(`${what} is for --device ${devices}, not ${device}`);
+        };
+        if (opts.fault !== undefined && !(DEMO_FAULTS as readonly string[]).includes(opts.fault)) {
+          throw new UsageError(`--fault ${opts.fault}: expected one of ${DEMO_FAULTS.join(', ')}`);
         }
+        if (device === 'hwsim' || device === 'link' || device === 'usb') onlyFor('--fault', opts.fault, 'emulated');
+        if (device === 'hwsim' || device === 'link') {
+          onlyFor('--usb-trace', opts.usbTrace, 'usb or emulated');
+          onlyFor('--url', opts.url, 'usb');
+        }
+        if (device === 'link') {
+          onlyFor('--ssid', opts.ssid, 'usb, emulated or hwsim');
+          onlyFor('--passphrase', opts.passphrase, 'usb, emulated or hwsim');
+        }
+        if (device === 'hwsim') {
+          await hwsimDemo({
+            ...common,
+            ssid: opts.ssid ?? DEMO_SSID,
+            passphrase: opts.passphrase ?? DEMO_PASSPHRASE,
+          });
+          return;
+        }
+        if (device === 'link') {
+          const r = await runDemo({ device, ...common });
+          if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          if (!r.ok) {
+            if (opts.json) process.stderr.write(`airstack demo: ${r.failures.join('; ')}\n`);
+            process.exitCode = 2;
+          }
+          return;
+        }
+        await dongleDemo({
+          ...common,
+          device,
+          ssid: opts.ssid,
+          passphrase: opts.passphrase,
+          url: opts.url,
+          usbTrace: opts.usbTrace,
+          fault: opts.fault as DemoFault | undefined,
+        });
       },
     );
 }

@@ -13,8 +13,9 @@ import {
   FirmwareError,
   type FirmwareKind,
   chipFirmware,
-  patchSummary,
-  ramSummary,
+  firmwareSummary,
+  type patchSummary,
+  type ramSummary,
   readFirmwareFile,
 } from '../../../firmware/index.ts';
 import { UsageError } from '../errors.ts';
@@ -141,7 +142,7 @@ export function register(program: Command): void {
         if (err instanceof FirmwareError) throw new UsageError(err.message);
         throw err;
       }
-      const summary = img.kind === 'patch' ? patchSummary(img) : ramSummary(img);
+      const summary = firmwareSummary(img);
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`${summary.kind === 'patch' ? formatPatch(summary) : formatRam(summary)}\n`);
     });

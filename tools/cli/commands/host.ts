@@ -17,6 +17,7 @@
  */
 import type { Command } from 'commander';
 import { RealClock } from '../../../netstack/core/clock.ts';
+import { formatMac, tryParseIpv4, tryParseMac } from '../../../netstack/inet/addr.ts';
 import { errnoName } from '../../../netstack/inet/errno.ts';
 import { TapDevice, TapError, type TapOptions } from '../../../netstack/link/tap.ts';
 import { attachPcap } from '../../../netstack/pcap/capture.ts';
@@ -61,16 +62,10 @@ export interface HostFeature {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 
-function parseIpv4Text(s: string, what: string): string {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m || m.slice(1).some((x) => Number(x) > 255)) {
-    throw new UsageError(`${what} '${s}' is not an IPv4 address (expected A.B.C.D)`);
-  }
-  return s;
-}
-
-function ipv4ToInt(s: string): number {
-  return s.split('.').reduce((a, x) => a * 256 + Number(x), 0) >>> 0;
+function parseIpv4Arg(s: string, what: string): number {
+  const a = tryParseIpv4(s);
+  if (a === null) throw new UsageError(`${what} '${s}' is not an IPv4 address (expected A.B.C.D)`);
+  return a;
 }
 
 export interface HostAddress {
@@ -83,10 +78,10 @@ export interface HostAddress {
 export function parseHostAddress(ipArg: string, gwArg: string | undefined): HostAddress {
   const m = /^([^/]+)\/(\d{1,2})$/.exec(ipArg);
   if (!m) throw new UsageError(`--ip '${ipArg}' needs a prefix length: A.B.C.D/NN, e.g. 10.0.0.2/24`);
-  const ip = parseIpv4Text(m[1]!, '--ip');
+  const ip = m[1]!;
+  const a = parseIpv4Arg(ip, '--ip');
   const prefixLen = Number(m[2]);
   if (prefixLen < 1 || prefixLen > 32) throw new UsageError(`--ip prefix length /${prefixLen} is not in 1..32`);
-  const a = ipv4ToInt(ip);
   const first = a >>> 24;
   if (first === 0 || first === 127 || first >= 224) {
     throw new UsageError(`--ip ${ip} is not a unicast host address`);
@@ -97,8 +92,8 @@ export function parseHostAddress(ipArg: string, gwArg: string | undefined): Host
   }
   let gateway: string | null = null;
   if (gwArg !== undefined) {
-    gateway = parseIpv4Text(gwArg, '--gw');
-    const g = ipv4ToInt(gateway);
+    gateway = gwArg;
+    const g = parseIpv4Arg(gateway, '--gw');
     if (g === a) throw new UsageError(`--gw ${gateway} is the host's own address`);
     if (((g ^ a) & mask) >>> 0 !== 0) {
       throw new UsageError(`--gw ${gateway} is not on the subnet of --ip ${ip}/${prefixLen}`);
@@ -122,8 +117,8 @@ export function parseMtu(s: string): number {
 }
 
 export function parseMac(s: string): Buffer {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s)) throw new UsageError(`--mac '${s}' is not a MAC (aa:bb:cc:dd:ee:ff)`);
-  const mac = Buffer.from(s.split(':').map((x) => Number.parseInt(x, 16)));
+  const mac = tryParseMac(s);
+  if (mac === null) throw new UsageError(`--mac '${s}' is not a MAC (aa:bb:cc:dd:ee:ff)`);
   if (mac[0]! & 1) throw new UsageError(`--mac ${s} is a multicast address`);
   if (mac.every((b) => b === 0)) throw new UsageError(`--mac ${s} is all zeros`);
   return mac;
@@ -279,10 +274,6 @@ async function runHostCommand(raw: RawHostOptions): Promise<number> {
     process.stdout.write(hostReport(stack, dev, services, pcap));
   }
   return exitCode;
-}
-
-function formatMac(mac: Uint8Array): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** What `airstack host` prints on exit: the TAP's counters, the stack's (as /proc/net/snmp), each service's. */
