@@ -3,7 +3,7 @@
  * EAPOL frames reach the supplicant after the 802.11 ↔ 802.3 bridge stripped LLC/SNAP with EtherType 0x888e.
  */
 
-export const ETH_P_PAE = 0x888e;
+export { ETH_P_PAE } from '../../netstack/ethernet/header.ts';
 export const EAPOL_HDR_LEN = 4;
 
 /** 802.1X protocol versions: 1 = 802.1X-2001, 2 = 802.1X-2004, 3 = 802.1X-2010. */

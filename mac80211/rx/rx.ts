@@ -18,6 +18,7 @@ import { isMulticastAddr, isBroadcastAddr, macEqual } from '../addr.ts';
 import { ieee80211DataTo8023 } from '../bridge/data-to-8023.ts';
 import { ETH_P_PAE } from '../bridge/llc.ts';
 import type { RxStatus } from '../driver-ops.ts';
+import { FCS_LEN } from '../fcs.ts';
 import {
   FCTL,
   FTYPE,
@@ -40,8 +41,6 @@ import { rxDefragment } from './defrag.ts';
 import { deliverMsdu } from './deliver.ts';
 import { isRobustMgmt, rxMgmt } from './mgmt.ts';
 import { acquireRxData, RX_QUEUED, type RxData, type RxResult, releaseRxData } from './rx-data.ts';
-
-const FCS_LEN = 4;
 
 function drop(local: Ieee80211Local, skb: SkBuff, reason: RxDropReason, sta: StaInfo | null = null): void {
   local.rxStats.drop[reason]++;

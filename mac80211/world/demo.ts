@@ -5,6 +5,7 @@
  * downloads a file over HTTP. Each step is told as it happens (`out`), and the whole run is summed up in the
  * report of issue 4 item 8: { device, scan, link, dhcp, dns, ping, http, counters }.
  */
+import { macToString } from '../addr.ts';
 import { FileSink, PcapngWriter } from '../../netstack/pcap/pcapng-writer.ts';
 import {
   apCounters,
@@ -100,12 +101,12 @@ export function demoWorldLines(d: DemoWorld, o: { seed: number; loss: number; ss
   return [
     `airstack demo: ${o.what} joins a WPA2 access point on the simulated radio (hwsim), in virtual time`,
     `  seed ${o.seed}, loss ${pct}% per frame and try on every link`,
-    `  ap   ${d.ap.radio.name.padEnd(9)} ${fmtMac(d.ap.sdata.addr)}  "${o.ssid}" on channel ${DEMO_CHANNEL}, WPA2-PSK (CCMP); host ${d.ap.ip}: DHCP, DNS, HTTP`,
+    `  ap   ${d.ap.radio.name.padEnd(9)} ${macToString(d.ap.sdata.addr)}  "${o.ssid}" on channel ${DEMO_CHANNEL}, WPA2-PSK (CCMP); host ${d.ap.ip}: DHCP, DNS, HTTP`,
   ];
 }
 
 export function stationLine(sta: StationNode): string {
-  return `  sta  ${(sta.radio?.name ?? sta.local.name).padEnd(9)} ${fmtMac(sta.sdata.addr)}`;
+  return `  sta  ${(sta.radio?.name ?? sta.local.name).padEnd(9)} ${macToString(sta.sdata.addr)}`;
 }
 
 /** The station's story in the demo world: join the AP with `passphrase`, resolve the file's host, fetch the file. */
@@ -173,8 +174,4 @@ export async function runWifiDemo(o: WifiDemoOptions): Promise<WifiDemoResult> {
   const report: WifiDemoReport = { device: o.station?.device ?? 'hwsim', ...r.report, counters: demoCounters(d, sta) };
   const wallTimeMs = endDemo(d, sta, { pcap: o.pcap, wallStart }, out);
   return { report, ok: r.failure === null, failure: r.failure, virtualTimeMs: d.w.clock.now(), wallTimeMs };
-}
-
-function fmtMac(a: Uint8Array): string {
-  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join(':');
 }

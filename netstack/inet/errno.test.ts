@@ -1,6 +1,5 @@
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { TCP_ERRNO } from '../tcp/types.ts';
 import { EHOSTDOWN, EMSGSIZE, ERRNO_BY_NAME, errnoName } from './errno.ts';
 
 describe('errno', () => {
@@ -13,10 +12,6 @@ describe('errno', () => {
     }
     // Node (libuv) does not list these; Linux's asm-generic/errno.h gives 64, 108 and 112.
     expect(unlisted.sort()).toEqual(['EHOSTDOWN', 'ENONET', 'ESHUTDOWN']);
-  });
-
-  it("agrees with TCP's error codes", () => {
-    for (const [name, value] of Object.entries(TCP_ERRNO)) expect([name, ERRNO_BY_NAME[name]]).toEqual([name, value]);
   });
 
   it('names an errno of either sign, and an unknown one by its number', () => {

@@ -1,8 +1,8 @@
 /**
  * Error numbers returned by the stack's low-level APIs (socket calls, IPv4 output), with Linux's values and Node's
  * code names, so that a Node-compatible wrapper can turn them into the errors Node programs expect. Functions
- * return 0 or a negative errno (-EMSGSIZE), as the kernel does internally. This is the one table of errno values
- * outside TCP (whose error codes live in tcp/types.ts).
+ * return 0 or a negative errno (-EMSGSIZE), as the kernel does internally. The one table of errno values: TCP's
+ * error codes (tcp/types.ts TCP_ERRNO) are built from it.
  */
 export const EPERM = 1;
 export const ENOENT = 2;

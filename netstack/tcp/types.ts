@@ -7,6 +7,24 @@ import type { NetDevice } from '../core/netdevice.ts';
 import type { Prng } from '../core/prng.ts';
 import type { SkBuff } from '../core/skb.ts';
 import type { Ipv4TxOptions } from '../inet/protocol.ts';
+import {
+  EADDRINUSE,
+  EADDRNOTAVAIL,
+  ECONNABORTED,
+  ECONNREFUSED,
+  ECONNRESET,
+  EHOSTDOWN,
+  EHOSTUNREACH,
+  EINVAL,
+  EMSGSIZE,
+  ENETUNREACH,
+  ENONET,
+  ENOPROTOOPT,
+  EOPNOTSUPP,
+  EPIPE,
+  EPROTO,
+  ETIMEDOUT,
+} from '../inet/errno.ts';
 
 /** Connection states, numbered as Linux's TCP_ESTABLISHED..TCP_CLOSING. */
 export enum TcpState {
@@ -70,22 +88,22 @@ export type TcpErrorCode =
 
 /** An error code with its Linux errno, as Node reports them. */
 export const TCP_ERRNO: Record<TcpErrorCode, number> = {
-  ECONNREFUSED: 111,
-  ECONNRESET: 104,
-  ETIMEDOUT: 110,
-  EPIPE: 32,
-  EHOSTUNREACH: 113,
-  ENETUNREACH: 101,
-  ECONNABORTED: 103,
-  EPROTO: 71,
-  EMSGSIZE: 90,
-  ENOPROTOOPT: 92,
-  EOPNOTSUPP: 95,
-  EHOSTDOWN: 112,
-  ENONET: 64,
-  EADDRINUSE: 98,
-  EADDRNOTAVAIL: 99,
-  EINVAL: 22,
+  ECONNREFUSED,
+  ECONNRESET,
+  ETIMEDOUT,
+  EPIPE,
+  EHOSTUNREACH,
+  ENETUNREACH,
+  ECONNABORTED,
+  EPROTO,
+  EMSGSIZE,
+  ENOPROTOOPT,
+  EOPNOTSUPP,
+  EHOSTDOWN,
+  ENONET,
+  EADDRINUSE,
+  EADDRNOTAVAIL,
+  EINVAL,
 };
 
 /** What the core needs to know about the path to a destination. */

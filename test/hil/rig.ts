@@ -8,6 +8,7 @@ import { Mt7921uHw } from '../../drivers/mt7921u/ops.ts';
 import type { UsbTransport } from '../../drivers/mt7921u/transport.ts';
 import { findDongles, openDongle } from '../../drivers/mt7921u/usb/finder.ts';
 import { createMt7921uDevice } from '../../drivers/mt7921u/usb-bus.ts';
+import { macToString } from '../../mac80211/addr.ts';
 import { decodeMgmtBody } from '../../mac80211/frame/mgmt.ts';
 import { ssidToDisplay } from '../../mac80211/elements/basic.ts';
 import { type Band, type Channel, channelToFreq, type RxStatus, type Vif } from '../../mac80211/driver-ops.ts';
@@ -81,7 +82,7 @@ export async function scan(
       const body = decodeMgmtBody(f[0]! | (f[1]! << 8), f.subarray(24));
       if (!body.ok || (body.value.kind !== 'beacon' && body.value.kind !== 'probe-resp')) return;
       const id = body.value.elements.find(0);
-      const bssid = [...f.subarray(16, 22)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+      const bssid = macToString(f, 16);
       const prev = heard.get(bssid);
       if (!prev || st.signal > prev.signal) {
         heard.set(bssid, {
