@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../core/clock.ts';
-import { Prng } from '../core/prng.ts';
 import { parseIpv4 } from '../inet/addr.ts';
-import { Stack } from '../stack.ts';
-import { type PairOptions, createPair } from './pair.ts';
+import { pairStacks } from '../../test/support/pair-stacks.ts';
+import type { PairOptions } from './pair.ts';
 
 /** Two stacks on a pair, resolved, with a UDP receiver on h2:9. */
 function link(opts: Omit<PairOptions, 'clock'> = {}) {
-  const clock = new VirtualClock();
-  const { a, b } = createPair({ clock, rng: new Prng(7), ...opts });
-  const h1 = new Stack({ clock, name: 'h1' });
-  const h2 = new Stack({ clock, name: 'h2' });
-  h1.addDevice(a);
-  h2.addDevice(b);
-  h1.addAddress(a, '10.0.0.1/24');
-  h2.addAddress(b, '10.0.0.2/24');
-  h1.arp.tbl.addPermanent(a, parseIpv4('10.0.0.2'), b.addr);
-  h2.arp.tbl.addPermanent(b, parseIpv4('10.0.0.1'), a.addr);
-  clock.runUntilIdle();
+  const { clock, a, b, h1, h2 } = pairStacks(opts);
   for (const d of [a, b]) Object.assign(d.wire, { txFrames: 0, txBytes: 0, delivered: 0, padded: 0 });
   const rx = h2.udpSocket();
   rx.bind(0, 9);

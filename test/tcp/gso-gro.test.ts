@@ -4,12 +4,10 @@
  * count wire segments.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../netstack/core/clock.ts';
 import type { NetDeviceFeatures } from '../../netstack/core/netdevice.ts';
 import { Prng } from '../../netstack/core/prng.ts';
 import { parseIpv4 } from '../../netstack/inet/addr.ts';
-import { createPair } from '../../netstack/link/pair.ts';
-import { Stack } from '../../netstack/stack.ts';
+import { pairStacks } from '../support/pair-stacks.ts';
 
 interface WireSeg {
   seq: number;
@@ -18,17 +16,7 @@ interface WireSeg {
 }
 
 function transfer(total: number, features: Partial<NetDeviceFeatures>, loss = 0) {
-  const clock = new VirtualClock();
-  const { a, b } = createPair({ clock, rng: new Prng(3), loss, rxRingSize: 4096, features });
-  const h1 = new Stack({ clock, name: 'h1' });
-  const h2 = new Stack({ clock, name: 'h2' });
-  h1.addDevice(a);
-  h2.addDevice(b);
-  h1.addAddress(a, '10.0.0.1/24');
-  h2.addAddress(b, '10.0.0.2/24');
-  h1.arp.tbl.addPermanent(a, parseIpv4('10.0.0.2'), b.addr);
-  h2.arp.tbl.addPermanent(b, parseIpv4('10.0.0.1'), a.addr);
-  clock.runUntilIdle();
+  const { clock, a, b, h1, h2 } = pairStacks({ loss, rxRingSize: 4096, features }, 3);
   const wire: WireSeg[] = [];
   let biggest = 0;
   const acks: WireSeg[] = [];
