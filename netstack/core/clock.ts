@@ -291,6 +291,11 @@ export class VirtualClock implements Clock {
         this.step(this.t);
         if (this.eventsRun - start > maxEvents) throw new Error('VirtualClock.runAsync: too many events');
       }
+      // Promise chains of this instant (a transfer's completion resolved by a timer) may schedule more work at the
+      // same instant: let them run to the end (a tick runs once the microtask queue is empty) and do that work
+      // before paying for a whole event-loop turn.
+      await drainMicrotasks();
+      if (this.nextEventTime() <= this.t) continue;
       await yieldToEventLoop();
       if (opts.until?.()) return true;
       const next = this.nextEventTime();
@@ -373,6 +378,10 @@ function less(a: Entry, b: Entry): boolean {
 }
 
 function noop(): void {}
+
+function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
