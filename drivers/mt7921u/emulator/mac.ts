@@ -30,6 +30,7 @@ import { decodeTxRate, prxvDw0, rcpiFromDbm, txRateCode } from './rates.ts';
 import type { RadioChannel, RadioRate, RadioRxInfo, RadioTxDone, RadioTxOptions } from './radio.ts';
 import { type ChipRegisters, DMA_DCR0_RXD_G5_EN, MDP_DCR0_RX_HDR_TRANS_EN, R } from './regs.ts';
 import { basicRate, type HwScan } from './scan.ts';
+import { chipAlloc, chipCopy } from './slab.ts';
 import { CIPHER, type ChipState, type KeyEntry, type StaRecord } from './state.ts';
 import { le32, PKT_TYPE_NORMAL, PKT_TYPE_TXS, putLe16, putLe32, rxDw0, rxTailPadding } from './wire.ts';
 
@@ -75,7 +76,7 @@ export interface MacHost {
 
 /** Allocates an IN packet of `len` bytes with room for the tail padding, DW0 filled in. */
 export function allocRxPacket(len: number, type: number): Uint8Array {
-  const p = new Uint8Array(len + rxTailPadding(len));
+  const p = chipAlloc(len + rxTailPadding(len));
   putLe32(p, 0, rxDw0(len, type));
   return p;
 }
@@ -127,7 +128,7 @@ export class MacTx {
       if (dw3 & (1 << 31)) {
         // SN_VALID: the descriptor's sequence number replaces the frame's.
         const seq = (dw3 >>> 16) & 0xfff;
-        frame = frame.slice();
+        frame = chipCopy(frame);
         putLe16(frame, 22, (seq << 4) | (frame[22]! & 0xf));
       }
     } else {
@@ -150,7 +151,7 @@ export class MacTx {
     // without an ACK expected (NO_ACK, group addressed) go once and count as delivered.
     const retryLimit = noAck ? 0 : Math.max(1, (dw3 >>> 11) & 0x1f) - 1;
     // The frame leaves the chip after the OUT transfer completes and the host may reuse its buffer: the MAC's copy.
-    if (frame.buffer === body.buffer) frame = frame.slice();
+    if (frame.buffer === body.buffer) frame = chipCopy(frame);
     c.txFrames++;
     c.txBytes += frame.length;
     const sent = frame;
@@ -199,7 +200,7 @@ export class MacTx {
       return null;
     }
     const hl = sta.qos ? 26 : 24;
-    const f = new Uint8Array(hl + 8 + eth.length - 14);
+    const f = chipAlloc(hl + 8 + eth.length - 14);
     f[0] = sta.qos ? 0x88 : 0x08;
     f[1] = FC_TODS >> 8;
     f.set(sta.peer, 4);
@@ -239,7 +240,7 @@ export class MacTx {
       pn = key.txPn++;
       plain = frame.subarray(hl);
     }
-    const out = new Uint8Array(hl + CCMP_HDR_LEN + plain.length + CCMP_MIC_LEN);
+    const out = chipAlloc(hl + CCMP_HDR_LEN + plain.length + CCMP_MIC_LEN);
     out.set(frame.subarray(0, hl));
     out[1] = out[1]! | (FC_PROTECTED >> 8);
     writeCcmpHeader(out, hl, pn, key.keyId);
