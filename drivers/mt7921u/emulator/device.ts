@@ -8,6 +8,7 @@
  */
 import type { Clock, Timer } from '../../../netstack/core/clock.ts';
 import { logger } from '../../../netstack/core/log.ts';
+import { Fifo } from '../../../netstack/core/fifo.ts';
 import { Prng } from '../../../netstack/core/prng.ts';
 import {
   type ControlSetup,
@@ -119,7 +120,7 @@ interface PendingRead {
 
 class InEndpoint {
   readonly reads: PendingRead[] = [];
-  readonly fifo: Uint8Array[] = [];
+  readonly fifo = new Fifo<Uint8Array>(64);
   constructor(readonly address: number) {}
 }
 
@@ -201,7 +202,7 @@ export class EmulatedMt7921u implements UsbTransport {
         tune: (ch) => this.radio.tune(ch),
         transmit: (f, r) => this.radio.transmit(f, r, NO_ACK, ignoreTxDone),
         flushIn: () => {
-          for (const e of this.ins.values()) e.fifo.length = 0;
+          for (const e of this.ins.values()) flushFifo(e);
         },
       },
       {
@@ -351,7 +352,7 @@ export class EmulatedMt7921u implements UsbTransport {
       // A port reset clears endpoint halts. GUESS: it also flushes the chip's USB FIFOs but leaves the WF subsystem
       // (and its firmware) running; that is why the driver checks MISC for running firmware after it (§3.2).
       this.faults.halted.clear();
-      for (const e of this.ins.values()) e.fifo.length = 0;
+      for (const e of this.ins.values()) flushFifo(e);
       this.clock.setTimeout(() => {
         if (this.gone) reject(new UsbError('nodev', 'device disconnected'));
         else resolve();
@@ -567,8 +568,7 @@ export class EmulatedMt7921u implements UsbTransport {
       if (k >= 0) out = out.subarray(0, k);
       this.counters.bulkIn++;
       this.counters.bulkInBytes += out.length;
-      const data = out;
-      this.bus.schedule(ep, data.length, this.timing.bulkMs, () => rd.resolve(data), rd.reject);
+      this.bus.schedule(ep, out.length, this.timing.bulkMs, rd.resolve, rd.reject, out);
     }
   }
 
@@ -585,6 +585,12 @@ export class EmulatedMt7921u implements UsbTransport {
     if (dirIn ? this.ins.has(ep) : (WIFI_BULK_OUT as readonly number[]).includes(ep)) return true;
     reject(new UsbError('io', `no ${dirIn ? 'IN' : 'OUT'} endpoint 0x${ep.toString(16)} on the Wi-Fi interface`));
     return false;
+  }
+}
+
+function flushFifo(e: InEndpoint): void {
+  while (e.fifo.shift() !== undefined) {
+    /* drop */
   }
 }
 
