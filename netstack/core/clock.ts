@@ -130,9 +130,13 @@ export class RealClock implements Clock {
 interface Entry {
   time: number;
   seq: number;
-  timer: VirtualTimer;
+  /** null while the entry waits on the free list. */
+  timer: VirtualTimer | null;
   gen: number;
 }
+
+/** Free heap entries kept for reuse (an event costs no allocation); beyond this many they are left to the GC. */
+const FREE_ENTRIES_MAX = 4096;
 
 class VirtualTimer implements Timer {
   pending = false;
@@ -174,6 +178,7 @@ export class VirtualClock implements Clock {
   private t = 0;
   private seq = 0;
   private heap: Entry[] = [];
+  private freeEntries: Entry[] = [];
   private deferred: Array<() => void> = [];
   private deferredHead = 0;
   /** Number of callbacks run so far (timers and deferred work). */
@@ -234,18 +239,21 @@ export class VirtualClock implements Clock {
       const top = this.heap[0];
       if (top === undefined || top.time > limit) return false;
       this.pop();
-      const timer = top.timer;
-      if (top.gen !== timer.gen) continue; // stale
+      const timer = top.timer!;
+      const time = top.time;
+      const gen = top.gen;
+      this.release(top);
+      if (gen !== timer.gen) continue; // stale
       timer.inHeap = false;
       timer.entryTime = Number.POSITIVE_INFINITY;
       if (!timer.pending) continue; // cancelled
-      if (timer.expires > top.time) {
+      if (timer.expires > time) {
         // Re-armed later while queued: queue again at the real expiry, and go on with what is due before the limit
         // (returning here would let runUntil() skip other events before the limit).
         this.push(timer);
         continue;
       }
-      this.t = Math.max(this.t, top.time);
+      this.t = Math.max(this.t, time);
       timer.pending = false;
       this.eventsRun++;
       timer.fn();
@@ -316,7 +324,14 @@ export class VirtualClock implements Clock {
 
   /** @internal */
   push(timer: VirtualTimer): void {
-    const e: Entry = { time: timer.expires, seq: this.seq++, timer, gen: ++timer.gen };
+    let e = this.freeEntries.pop();
+    if (e === undefined) e = { time: timer.expires, seq: this.seq++, timer, gen: ++timer.gen };
+    else {
+      e.time = timer.expires;
+      e.seq = this.seq++;
+      e.timer = timer;
+      e.gen = ++timer.gen;
+    }
     timer.inHeap = true;
     timer.entryTime = e.time;
     const h = this.heap;
@@ -349,15 +364,22 @@ export class VirtualClock implements Clock {
     h[i] = last;
   }
 
+  private release(e: Entry): void {
+    e.timer = null;
+    if (this.freeEntries.length < FREE_ENTRIES_MAX) this.freeEntries.push(e);
+  }
+
   private dropStale(): void {
     for (;;) {
       const top = this.heap[0];
       if (top === undefined) return;
-      const timer = top.timer;
-      if (top.gen === timer.gen && timer.pending) {
+      const timer = top.timer!;
+      const current = top.gen === timer.gen;
+      if (current && timer.pending) {
         if (timer.expires > top.time) {
           // Lazily moved timer: requeue at its true time so nextEventTime() is exact.
           this.pop();
+          this.release(top);
           timer.inHeap = false;
           this.push(timer);
           continue;
@@ -365,7 +387,8 @@ export class VirtualClock implements Clock {
         return;
       }
       this.pop();
-      if (top.gen === timer.gen) {
+      this.release(top);
+      if (current) {
         timer.inHeap = false;
         timer.entryTime = Number.POSITIVE_INFINITY;
       }

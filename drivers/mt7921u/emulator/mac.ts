@@ -304,9 +304,18 @@ export function chFreqCode(ch: RadioChannel): number {
 }
 
 interface RxDecision {
-  deliver: boolean;
-  ack: boolean;
+  readonly deliver: boolean;
+  readonly ack: boolean;
 }
+
+/** The four decisions, shared (no object per received frame). */
+const RX_DECISION: readonly RxDecision[] = [
+  { deliver: false, ack: false },
+  { deliver: false, ack: true },
+  { deliver: true, ack: false },
+  { deliver: true, ack: true },
+];
+const decide = (deliver: boolean, ack: boolean): RxDecision => RX_DECISION[(deliver ? 2 : 0) + (ack ? 1 : 0)]!;
 
 export class MacRx {
   constructor(private readonly host: MacHost) {}
@@ -334,30 +343,30 @@ export class MacRx {
   /** The MAC's receive filter. */
   private filter(f: Uint8Array, info: RadioRxInfo): RxDecision {
     const st = this.host.state;
-    if (st.sniffer) return { deliver: !info.fcsError || (st.rxFilterFif & (1 << 2)) !== 0, ack: false };
+    if (st.sniffer) return decide(!info.fcsError || (st.rxFilterFif & (1 << 2)) !== 0, false);
     // GUESS: with the MAC not enabled by MAC_INIT_CTRL (band 0) the chip receives nothing.
-    if (!st.macEnabled[0]) return { deliver: false, ack: false };
-    if (info.fcsError) return { deliver: false, ack: false };
+    if (!st.macEnabled[0]) return decide(false, false);
+    if (info.fcsError) return decide(false, false);
     const fc = frameControl(f);
     const type = fcType(fc);
     // GUESS: control frames reach the host only with FIF control (BIT5); the MAC answers them itself.
-    if (type === FC_TYPE_CTRL) return { deliver: (st.rxFilterFif & (1 << 5)) !== 0, ack: false };
-    if (f.length < 24) return { deliver: false, ack: false };
+    if (type === FC_TYPE_CTRL) return decide((st.rxFilterFif & (1 << 5)) !== 0, false);
+    if (f.length < 24) return decide(false, false);
     if (!isGroupAddr(f, 4)) {
       const mine = st.vifByAddr(f, 4) !== undefined || this.isScanAddress(f);
-      return { deliver: mine, ack: mine };
+      return decide(mine, mine);
     }
     if (type === FC_TYPE_MGMT) {
       const s = fcSubtype(fc);
       if (s === STYPE_BEACON && !this.ourBss(f)) {
         // FACTS §6.9: RFCR BIT11 DROP_OTHER_BEACON. GUESS: ignored while scanning or in a ROC.
         const drop = (st.rfcrDrop & (1 << 11)) !== 0 && !this.host.scan.running && !st.roc;
-        return { deliver: !drop, ack: false };
+        return decide(!drop, false);
       }
-      return { deliver: true, ack: false };
+      return decide(true, false);
     }
     // GUESS: group-addressed data is received only from a BSS we are in (or with FIF_OTHER_BSS, BIT6).
-    return { deliver: this.ourBss(f) || (st.rxFilterFif & (1 << 6)) !== 0, ack: false };
+    return decide(this.ourBss(f) || (st.rxFilterFif & (1 << 6)) !== 0, false);
   }
 
   private isScanAddress(f: Uint8Array): boolean {
