@@ -331,7 +331,7 @@ export class EmulatedMt7921u implements UsbTransport {
         }, timeoutMs);
       }
       e.reads.push(rd);
-      this.pump(endpoint);
+      this.pumpEndpoint(e);
     });
   }
 
@@ -526,7 +526,7 @@ export class EmulatedMt7921u implements UsbTransport {
       return;
     }
     e.fifo.push(pkt);
-    this.pump(ep);
+    this.pumpEndpoint(e);
   }
 
   private pumpAll(): void {
@@ -536,8 +536,13 @@ export class EmulatedMt7921u implements UsbTransport {
   /** Match queued packets with pending reads and put them on the bus. */
   private pump(ep: number): void {
     const e = this.ins.get(ep);
-    if (!e || this.gone) return;
-    if (this.faults.halted.has(ep)) {
+    if (e) this.pumpEndpoint(e);
+  }
+
+  private pumpEndpoint(e: InEndpoint): void {
+    const ep = e.address;
+    if (this.gone) return;
+    if (this.faults.halted.size !== 0 && this.faults.halted.has(ep)) {
       failReads(e, 'stall', `endpoint 0x${ep.toString(16)} stalled`);
       return;
     }
