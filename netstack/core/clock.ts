@@ -288,38 +288,85 @@ export class VirtualClock implements Clock {
    * Stops when `until()` returns true, when idle (after a yield that scheduled nothing), or at `maxTime`.
    * Returns true if `until` was satisfied.
    */
-  async runAsync(opts: { until?: () => boolean; maxTime?: number; maxEvents?: number } = {}): Promise<boolean> {
+  runAsync(opts: { until?: () => boolean; maxTime?: number; maxEvents?: number } = {}): Promise<boolean> {
     const maxTime = opts.maxTime ?? Number.POSITIVE_INFINITY;
     const maxEvents = opts.maxEvents ?? 100_000_000;
+    const until = opts.until;
     const start = this.eventsRun;
-    for (;;) {
-      if (opts.until?.()) return true;
-      // Everything due at the current instant.
-      while (this.nextEventTime() <= this.t) {
-        this.step(this.t);
-        if (this.eventsRun - start > maxEvents) throw new Error('VirtualClock.runAsync: too many events');
-      }
-      // Promise chains of this instant (a transfer's completion resolved by a timer) may schedule more work at the
-      // same instant: let them run to the end (a tick runs once the microtask queue is empty) and do that work
-      // before paying for a whole event-loop turn.
-      await drainMicrotasks();
-      if (this.nextEventTime() <= this.t) continue;
-      await yieldToEventLoop();
-      if (opts.until?.()) return true;
-      const next = this.nextEventTime();
-      if (next <= this.t) continue;
-      if (next === Number.POSITIVE_INFINITY) {
-        // Give pending I/O-free promise chains one more chance to schedule something.
-        await yieldToEventLoop();
-        if (this.nextEventTime() === Number.POSITIVE_INFINITY) return opts.until?.() ?? false;
-        continue;
-      }
-      if (next > maxTime) {
-        this.t = Math.max(this.t, maxTime);
-        return opts.until?.() ?? false;
-      }
-      this.t = next;
-    }
+    return new Promise<boolean>((resolve, reject) => {
+      // The loop is a few continuations made once per run: no promise or closure per instant. An instant always
+      // runs in a microtask, so the tick it queues runs only once every promise chain the instant started is done.
+      const instant = (): void => {
+        try {
+          if (until?.()) {
+            resolve(true);
+            return;
+          }
+          // Everything due at the current instant.
+          while (this.nextEventTime() <= this.t) {
+            this.step(this.t);
+            if (this.eventsRun - start > maxEvents) throw new Error('VirtualClock.runAsync: too many events');
+          }
+          // Promise chains of this instant (a transfer's completion resolved by a timer) may schedule more work at
+          // the same instant: let them run to the end and do that work before paying for a whole event-loop turn.
+          process.nextTick(afterTicks);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const afterTicks = (): void => {
+        RESOLVED.then(drained);
+      };
+      const drained = (): void => {
+        if (this.nextEventTime() <= this.t) instant();
+        else setImmediate(turned);
+      };
+      const turned = (): void => {
+        RESOLVED.then(afterTurn);
+      };
+      const afterTurn = (): void => {
+        try {
+          if (until?.()) {
+            resolve(true);
+            return;
+          }
+          const next = this.nextEventTime();
+          if (next <= this.t) {
+            instant();
+            return;
+          }
+          if (next === Number.POSITIVE_INFINITY) {
+            // Give pending I/O-free promise chains one more chance to schedule something.
+            setImmediate(idleTurned);
+            return;
+          }
+          if (next > maxTime) {
+            this.t = Math.max(this.t, maxTime);
+            resolve(until?.() ?? false);
+            return;
+          }
+          this.t = next;
+          instant();
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const idleTurned = (): void => {
+        RESOLVED.then(afterIdleTurn);
+      };
+      const afterIdleTurn = (): void => {
+        try {
+          if (this.nextEventTime() === Number.POSITIVE_INFINITY) {
+            resolve(until?.() ?? false);
+            return;
+          }
+          instant();
+        } catch (e) {
+          reject(e);
+        }
+      };
+      instant();
+    });
   }
 
   /** @internal */
@@ -402,10 +449,5 @@ function less(a: Entry, b: Entry): boolean {
 
 function noop(): void {}
 
-function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => process.nextTick(resolve));
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+/** Continuations of runAsync hop into a microtask through this. */
+const RESOLVED: Promise<void> = Promise.resolve();
