@@ -13,6 +13,8 @@
  * and `mod()` it as often as needed (TCP re-arms its retransmission timer on every ACK; that must not allocate).
  */
 
+import { Fifo } from './fifo.ts';
+
 export interface Timer {
   /** True while armed and not yet fired. */
   readonly pending: boolean;
@@ -179,8 +181,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private heap: Entry[] = [];
   private freeEntries: Entry[] = [];
-  private deferred: Array<() => void> = [];
-  private deferredHead = 0;
+  private readonly deferred = new Fifo<() => void>(64);
   /** Number of callbacks run so far (timers and deferred work). */
   eventsRun = 0;
 
@@ -210,7 +211,7 @@ export class VirtualClock implements Clock {
 
   /** Time of the next pending event, or Infinity when idle. Deferred work counts as "now". */
   nextEventTime(): number {
-    if (this.deferredHead < this.deferred.length) return this.t;
+    if (this.deferred.length > 0) return this.t;
     this.dropStale();
     return this.heap.length ? this.heap[0]!.time : Number.POSITIVE_INFINITY;
   }
@@ -224,13 +225,8 @@ export class VirtualClock implements Clock {
    * Run one event (deferred work first). Returns false when idle or when the next event is after `limit`.
    */
   step(limit = Number.POSITIVE_INFINITY): boolean {
-    if (this.deferredHead < this.deferred.length) {
-      const fn = this.deferred[this.deferredHead]!;
-      this.deferred[this.deferredHead++] = noop;
-      if (this.deferredHead === this.deferred.length) {
-        this.deferred.length = 0;
-        this.deferredHead = 0;
-      }
+    const fn = this.deferred.shift();
+    if (fn !== undefined) {
       this.eventsRun++;
       fn();
       return true;
@@ -446,8 +442,6 @@ export class VirtualClock implements Clock {
 function less(a: Entry, b: Entry): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
-
-function noop(): void {}
 
 /** Continuations of runAsync hop into a microtask through this. */
 const RESOLVED: Promise<void> = Promise.resolve();

@@ -116,10 +116,13 @@ interface PendingRead {
   resolve: (b: Uint8Array) => void;
   reject: (e: UsbError) => void;
   timer: Timer | null;
+  /** No longer pending (matched with a packet, timed out or failed); a timed-out read is skipped in the ring. */
+  done: boolean;
 }
 
 class InEndpoint {
-  readonly reads: PendingRead[] = [];
+  /** Pending reads in submission order (a ring: a read per transfer must not allocate). */
+  readonly reads = new Fifo<PendingRead>(16);
   readonly fifo = new Fifo<Uint8Array>(64);
   constructor(readonly address: number) {}
 }
@@ -321,12 +324,11 @@ export class EmulatedMt7921u implements UsbTransport {
       if (!this.live(reject) || !this.knownEndpoint(endpoint, true, reject)) return;
       if (this.faults.halted.has(endpoint)) return reject(stallError(endpoint));
       const e = this.ins.get(endpoint)!;
-      const rd: PendingRead = { length, resolve, reject, timer: null };
+      const rd: PendingRead = { length, resolve, reject, timer: null, done: false };
       if (timeoutMs && timeoutMs > 0) {
         rd.timer = this.clock.setTimeout(() => {
-          const i = e.reads.indexOf(rd);
-          if (i < 0) return;
-          e.reads.splice(i, 1);
+          if (rd.done) return;
+          rd.done = true;
           reject(new UsbError('timeout', `bulk IN 0x${endpoint.toString(16)} timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       }
@@ -548,8 +550,11 @@ export class EmulatedMt7921u implements UsbTransport {
     }
     // GUESS: nothing leaves the chip while UDMA RX_EN is off (DMA init not done yet).
     if (!this.registers.bits(R.UDMA_WLCFG_0, WLCFG0_RX_EN)) return;
-    while (e.reads.length > 0 && e.fifo.length > 0) {
-      const rd = e.reads.shift()!;
+    while (e.fifo.length > 0) {
+      const rd = e.reads.shift();
+      if (rd === undefined) break;
+      if (rd.done) continue;
+      rd.done = true;
       rd.timer?.cancel();
       const pkt = e.fifo.shift()!;
       const len = (pkt[0]! | (pkt[1]! << 8)) & 0xffff;
@@ -604,8 +609,10 @@ function stallError(ep: number): UsbError {
 }
 
 function failReads(e: InEndpoint, code: UsbErrorCode, msg: string): void {
-  const reads = e.reads.splice(0);
+  const reads: PendingRead[] = [];
+  for (let r = e.reads.shift(); r !== undefined; r = e.reads.shift()) if (!r.done) reads.push(r);
   for (const r of reads) {
+    r.done = true;
     r.timer?.cancel();
     r.reject(new UsbError(code, msg));
   }
