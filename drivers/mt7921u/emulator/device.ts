@@ -548,6 +548,7 @@ export class EmulatedMt7921u implements UsbTransport {
       failReads(e, 'stall', `endpoint 0x${ep.toString(16)} stalled`);
       return;
     }
+    if (e.fifo.length === 0 || e.reads.length === 0) return;
     // GUESS: nothing leaves the chip while UDMA RX_EN is off (DMA init not done yet).
     if (!this.registers.bits(R.UDMA_WLCFG_0, WLCFG0_RX_EN)) return;
     while (e.fifo.length > 0) {
