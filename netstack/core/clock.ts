@@ -281,6 +281,8 @@ export class VirtualClock implements Clock {
   /**
    * Asynchronous run for code that mixes protocol timers with Node streams, promises and nextTick: between
    * virtual instants it yields to the event loop (setImmediate) so that stream callbacks run before time advances.
+   * Work that the promise chains of an instant schedule at that same instant runs first, without a turn of its own:
+   * a tick runs once the microtask queue is empty, then the clock looks again.
    * Stops when `until()` returns true, when idle (after a yield that scheduled nothing), or at `maxTime`.
    * Returns true if `until` was satisfied.
    */
@@ -290,8 +292,9 @@ export class VirtualClock implements Clock {
     const until = opts.until;
     const start = this.eventsRun;
     return new Promise<boolean>((resolve, reject) => {
-      // The loop is a few continuations made once per run: no promise or closure per instant. An instant always
-      // runs in a microtask, so the tick it queues runs only once every promise chain the instant started is done.
+      // The loop is a few continuations made once per run: no promise or closure per instant. After the first, an
+      // instant always runs in a microtask, so the tick it queues runs only once every promise chain it started is
+      // done.
       const instant = (): void => {
         try {
           if (until?.()) {
