@@ -13,6 +13,8 @@
  * and `mod()` it as often as needed (TCP re-arms its retransmission timer on every ACK; that must not allocate).
  */
 
+import { Fifo } from './fifo.ts';
+
 export interface Timer {
   /** True while armed and not yet fired. */
   readonly pending: boolean;
@@ -130,9 +132,13 @@ export class RealClock implements Clock {
 interface Entry {
   time: number;
   seq: number;
-  timer: VirtualTimer;
+  /** null while the entry waits on the free list. */
+  timer: VirtualTimer | null;
   gen: number;
 }
+
+/** Free heap entries kept for reuse (an event costs no allocation); beyond this many they are left to the GC. */
+const FREE_ENTRIES_MAX = 4096;
 
 class VirtualTimer implements Timer {
   pending = false;
@@ -174,8 +180,8 @@ export class VirtualClock implements Clock {
   private t = 0;
   private seq = 0;
   private heap: Entry[] = [];
-  private deferred: Array<() => void> = [];
-  private deferredHead = 0;
+  private freeEntries: Entry[] = [];
+  private readonly deferred = new Fifo<() => void>(64);
   /** Number of callbacks run so far (timers and deferred work). */
   eventsRun = 0;
 
@@ -205,7 +211,7 @@ export class VirtualClock implements Clock {
 
   /** Time of the next pending event, or Infinity when idle. Deferred work counts as "now". */
   nextEventTime(): number {
-    if (this.deferredHead < this.deferred.length) return this.t;
+    if (this.deferred.length > 0) return this.t;
     this.dropStale();
     return this.heap.length ? this.heap[0]!.time : Number.POSITIVE_INFINITY;
   }
@@ -219,13 +225,8 @@ export class VirtualClock implements Clock {
    * Run one event (deferred work first). Returns false when idle or when the next event is after `limit`.
    */
   step(limit = Number.POSITIVE_INFINITY): boolean {
-    if (this.deferredHead < this.deferred.length) {
-      const fn = this.deferred[this.deferredHead]!;
-      this.deferred[this.deferredHead++] = noop;
-      if (this.deferredHead === this.deferred.length) {
-        this.deferred.length = 0;
-        this.deferredHead = 0;
-      }
+    const fn = this.deferred.shift();
+    if (fn !== undefined) {
       this.eventsRun++;
       fn();
       return true;
@@ -234,18 +235,21 @@ export class VirtualClock implements Clock {
       const top = this.heap[0];
       if (top === undefined || top.time > limit) return false;
       this.pop();
-      const timer = top.timer;
-      if (top.gen !== timer.gen) continue; // stale
+      const timer = top.timer!;
+      const time = top.time;
+      const gen = top.gen;
+      this.release(top);
+      if (gen !== timer.gen) continue; // stale
       timer.inHeap = false;
       timer.entryTime = Number.POSITIVE_INFINITY;
       if (!timer.pending) continue; // cancelled
-      if (timer.expires > top.time) {
+      if (timer.expires > time) {
         // Re-armed later while queued: queue again at the real expiry, and go on with what is due before the limit
         // (returning here would let runUntil() skip other events before the limit).
         this.push(timer);
         continue;
       }
-      this.t = Math.max(this.t, top.time);
+      this.t = Math.max(this.t, time);
       timer.pending = false;
       this.eventsRun++;
       timer.fn();
@@ -277,41 +281,103 @@ export class VirtualClock implements Clock {
   /**
    * Asynchronous run for code that mixes protocol timers with Node streams, promises and nextTick: between
    * virtual instants it yields to the event loop (setImmediate) so that stream callbacks run before time advances.
+   * Work that the promise chains of an instant schedule at that same instant runs first, without a turn of its own:
+   * a tick runs once the microtask queue is empty, then the clock looks again.
    * Stops when `until()` returns true, when idle (after a yield that scheduled nothing), or at `maxTime`.
    * Returns true if `until` was satisfied.
    */
-  async runAsync(opts: { until?: () => boolean; maxTime?: number; maxEvents?: number } = {}): Promise<boolean> {
+  runAsync(opts: { until?: () => boolean; maxTime?: number; maxEvents?: number } = {}): Promise<boolean> {
     const maxTime = opts.maxTime ?? Number.POSITIVE_INFINITY;
     const maxEvents = opts.maxEvents ?? 100_000_000;
+    const until = opts.until;
     const start = this.eventsRun;
-    for (;;) {
-      if (opts.until?.()) return true;
-      // Everything due at the current instant.
-      while (this.nextEventTime() <= this.t) {
-        this.step(this.t);
-        if (this.eventsRun - start > maxEvents) throw new Error('VirtualClock.runAsync: too many events');
-      }
-      await yieldToEventLoop();
-      if (opts.until?.()) return true;
-      const next = this.nextEventTime();
-      if (next <= this.t) continue;
-      if (next === Number.POSITIVE_INFINITY) {
-        // Give pending I/O-free promise chains one more chance to schedule something.
-        await yieldToEventLoop();
-        if (this.nextEventTime() === Number.POSITIVE_INFINITY) return opts.until?.() ?? false;
-        continue;
-      }
-      if (next > maxTime) {
-        this.t = Math.max(this.t, maxTime);
-        return opts.until?.() ?? false;
-      }
-      this.t = next;
-    }
+    return new Promise<boolean>((resolve, reject) => {
+      // The loop is a few continuations made once per run: no promise or closure per instant. After the first, an
+      // instant always runs in a microtask, so the tick it queues runs only once every promise chain it started is
+      // done.
+      const instant = (): void => {
+        try {
+          if (until?.()) {
+            resolve(true);
+            return;
+          }
+          // Everything due at the current instant.
+          while (this.nextEventTime() <= this.t) {
+            this.step(this.t);
+            if (this.eventsRun - start > maxEvents) throw new Error('VirtualClock.runAsync: too many events');
+          }
+          // Promise chains of this instant (a transfer's completion resolved by a timer) may schedule more work at
+          // the same instant: let them run to the end and do that work before paying for a whole event-loop turn.
+          process.nextTick(afterTicks);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const afterTicks = (): void => {
+        RESOLVED.then(drained);
+      };
+      const drained = (): void => {
+        if (this.nextEventTime() <= this.t) instant();
+        else setImmediate(turned);
+      };
+      const turned = (): void => {
+        RESOLVED.then(afterTurn);
+      };
+      const afterTurn = (): void => {
+        try {
+          if (until?.()) {
+            resolve(true);
+            return;
+          }
+          const next = this.nextEventTime();
+          if (next <= this.t) {
+            instant();
+            return;
+          }
+          if (next === Number.POSITIVE_INFINITY) {
+            // Give pending I/O-free promise chains one more chance to schedule something.
+            setImmediate(idleTurned);
+            return;
+          }
+          if (next > maxTime) {
+            this.t = Math.max(this.t, maxTime);
+            resolve(until?.() ?? false);
+            return;
+          }
+          this.t = next;
+          instant();
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const idleTurned = (): void => {
+        RESOLVED.then(afterIdleTurn);
+      };
+      const afterIdleTurn = (): void => {
+        try {
+          if (this.nextEventTime() === Number.POSITIVE_INFINITY) {
+            resolve(until?.() ?? false);
+            return;
+          }
+          instant();
+        } catch (e) {
+          reject(e);
+        }
+      };
+      instant();
+    });
   }
 
   /** @internal */
   push(timer: VirtualTimer): void {
-    const e: Entry = { time: timer.expires, seq: this.seq++, timer, gen: ++timer.gen };
+    let e = this.freeEntries.pop();
+    if (e === undefined) e = { time: timer.expires, seq: this.seq++, timer, gen: ++timer.gen };
+    else {
+      e.time = timer.expires;
+      e.seq = this.seq++;
+      e.timer = timer;
+      e.gen = ++timer.gen;
+    }
     timer.inHeap = true;
     timer.entryTime = e.time;
     const h = this.heap;
@@ -344,15 +410,22 @@ export class VirtualClock implements Clock {
     h[i] = last;
   }
 
+  private release(e: Entry): void {
+    e.timer = null;
+    if (this.freeEntries.length < FREE_ENTRIES_MAX) this.freeEntries.push(e);
+  }
+
   private dropStale(): void {
     for (;;) {
       const top = this.heap[0];
       if (top === undefined) return;
-      const timer = top.timer;
-      if (top.gen === timer.gen && timer.pending) {
+      const timer = top.timer!;
+      const current = top.gen === timer.gen;
+      if (current && timer.pending) {
         if (timer.expires > top.time) {
           // Lazily moved timer: requeue at its true time so nextEventTime() is exact.
           this.pop();
+          this.release(top);
           timer.inHeap = false;
           this.push(timer);
           continue;
@@ -360,7 +433,8 @@ export class VirtualClock implements Clock {
         return;
       }
       this.pop();
-      if (top.gen === timer.gen) {
+      this.release(top);
+      if (current) {
         timer.inHeap = false;
         timer.entryTime = Number.POSITIVE_INFINITY;
       }
@@ -372,8 +446,5 @@ function less(a: Entry, b: Entry): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
-function noop(): void {}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+/** Continuations of runAsync hop into a microtask through this. */
+const RESOLVED: Promise<void> = Promise.resolve();

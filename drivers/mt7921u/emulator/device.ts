@@ -8,6 +8,7 @@
  */
 import type { Clock, Timer } from '../../../netstack/core/clock.ts';
 import { logger } from '../../../netstack/core/log.ts';
+import { Fifo } from '../../../netstack/core/fifo.ts';
 import { Prng } from '../../../netstack/core/prng.ts';
 import {
   type ControlSetup,
@@ -115,11 +116,14 @@ interface PendingRead {
   resolve: (b: Uint8Array) => void;
   reject: (e: UsbError) => void;
   timer: Timer | null;
+  /** No longer pending (matched with a packet, timed out or failed); a timed-out read is skipped in the ring. */
+  done: boolean;
 }
 
 class InEndpoint {
-  readonly reads: PendingRead[] = [];
-  readonly fifo: Uint8Array[] = [];
+  /** Pending reads in submission order (a ring: a read per transfer must not allocate). */
+  readonly reads = new Fifo<PendingRead>(16);
+  readonly fifo = new Fifo<Uint8Array>(64);
   constructor(readonly address: number) {}
 }
 
@@ -201,7 +205,7 @@ export class EmulatedMt7921u implements UsbTransport {
         tune: (ch) => this.radio.tune(ch),
         transmit: (f, r) => this.radio.transmit(f, r, NO_ACK, ignoreTxDone),
         flushIn: () => {
-          for (const e of this.ins.values()) e.fifo.length = 0;
+          for (const e of this.ins.values()) flushFifo(e);
         },
       },
       {
@@ -320,17 +324,16 @@ export class EmulatedMt7921u implements UsbTransport {
       if (!this.live(reject) || !this.knownEndpoint(endpoint, true, reject)) return;
       if (this.faults.halted.has(endpoint)) return reject(stallError(endpoint));
       const e = this.ins.get(endpoint)!;
-      const rd: PendingRead = { length, resolve, reject, timer: null };
+      const rd: PendingRead = { length, resolve, reject, timer: null, done: false };
       if (timeoutMs && timeoutMs > 0) {
         rd.timer = this.clock.setTimeout(() => {
-          const i = e.reads.indexOf(rd);
-          if (i < 0) return;
-          e.reads.splice(i, 1);
+          if (rd.done) return;
+          rd.done = true;
           reject(new UsbError('timeout', `bulk IN 0x${endpoint.toString(16)} timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       }
       e.reads.push(rd);
-      this.pump(endpoint);
+      this.pumpEndpoint(e);
     });
   }
 
@@ -351,7 +354,7 @@ export class EmulatedMt7921u implements UsbTransport {
       // A port reset clears endpoint halts. GUESS: it also flushes the chip's USB FIFOs but leaves the WF subsystem
       // (and its firmware) running; that is why the driver checks MISC for running firmware after it (§3.2).
       this.faults.halted.clear();
-      for (const e of this.ins.values()) e.fifo.length = 0;
+      for (const e of this.ins.values()) flushFifo(e);
       this.clock.setTimeout(() => {
         if (this.gone) reject(new UsbError('nodev', 'device disconnected'));
         else resolve();
@@ -525,7 +528,7 @@ export class EmulatedMt7921u implements UsbTransport {
       return;
     }
     e.fifo.push(pkt);
-    this.pump(ep);
+    this.pumpEndpoint(e);
   }
 
   private pumpAll(): void {
@@ -535,15 +538,24 @@ export class EmulatedMt7921u implements UsbTransport {
   /** Match queued packets with pending reads and put them on the bus. */
   private pump(ep: number): void {
     const e = this.ins.get(ep);
-    if (!e || this.gone) return;
-    if (this.faults.halted.has(ep)) {
+    if (e) this.pumpEndpoint(e);
+  }
+
+  private pumpEndpoint(e: InEndpoint): void {
+    const ep = e.address;
+    if (this.gone) return;
+    if (this.faults.halted.size !== 0 && this.faults.halted.has(ep)) {
       failReads(e, 'stall', `endpoint 0x${ep.toString(16)} stalled`);
       return;
     }
+    if (e.fifo.length === 0 || e.reads.length === 0) return;
     // GUESS: nothing leaves the chip while UDMA RX_EN is off (DMA init not done yet).
     if (!this.registers.bits(R.UDMA_WLCFG_0, WLCFG0_RX_EN)) return;
-    while (e.reads.length > 0 && e.fifo.length > 0) {
-      const rd = e.reads.shift()!;
+    while (e.fifo.length > 0) {
+      const rd = e.reads.shift();
+      if (rd === undefined) break;
+      if (rd.done) continue;
+      rd.done = true;
       rd.timer?.cancel();
       const pkt = e.fifo.shift()!;
       const len = (pkt[0]! | (pkt[1]! << 8)) & 0xffff;
@@ -567,8 +579,7 @@ export class EmulatedMt7921u implements UsbTransport {
       if (k >= 0) out = out.subarray(0, k);
       this.counters.bulkIn++;
       this.counters.bulkInBytes += out.length;
-      const data = out;
-      this.bus.schedule(ep, data.length, this.timing.bulkMs, () => rd.resolve(data), rd.reject);
+      this.bus.schedule(ep, out.length, this.timing.bulkMs, rd.resolve, rd.reject, out);
     }
   }
 
@@ -588,13 +599,21 @@ export class EmulatedMt7921u implements UsbTransport {
   }
 }
 
+function flushFifo(e: InEndpoint): void {
+  while (e.fifo.shift() !== undefined) {
+    /* drop */
+  }
+}
+
 function stallError(ep: number): UsbError {
   return new UsbError('stall', `endpoint 0x${ep.toString(16)} stalled`);
 }
 
 function failReads(e: InEndpoint, code: UsbErrorCode, msg: string): void {
-  const reads = e.reads.splice(0);
+  const reads: PendingRead[] = [];
+  for (let r = e.reads.shift(); r !== undefined; r = e.reads.shift()) if (!r.done) reads.push(r);
   for (const r of reads) {
+    r.done = true;
     r.timer?.cancel();
     r.reject(new UsbError(code, msg));
   }

@@ -95,6 +95,7 @@ export class FaultInjector {
 
   /** @internal For a short transfer of `length` bytes on `endpoint`: how many bytes get through, or -1 (not short). */
   takeShort(endpoint: number, length: number): number {
+    if (this.shortNext.size === 0 && !this.random.short) return -1; // nothing armed: the common case, no lookups
     const n = this.shortNext.get(endpoint) ?? 0;
     let short = false;
     if (n > 0) {

@@ -30,6 +30,7 @@ import { decodeTxRate, prxvDw0, rcpiFromDbm, txRateCode } from './rates.ts';
 import type { RadioChannel, RadioRate, RadioRxInfo, RadioTxDone, RadioTxOptions } from './radio.ts';
 import { type ChipRegisters, DMA_DCR0_RXD_G5_EN, MDP_DCR0_RX_HDR_TRANS_EN, R } from './regs.ts';
 import { basicRate, type HwScan } from './scan.ts';
+import { chipAlloc, chipCopy } from './slab.ts';
 import { CIPHER, type ChipState, type KeyEntry, type StaRecord } from './state.ts';
 import { le32, PKT_TYPE_NORMAL, PKT_TYPE_TXS, putLe16, putLe32, rxDw0, rxTailPadding } from './wire.ts';
 
@@ -75,7 +76,7 @@ export interface MacHost {
 
 /** Allocates an IN packet of `len` bytes with room for the tail padding, DW0 filled in. */
 export function allocRxPacket(len: number, type: number): Uint8Array {
-  const p = new Uint8Array(len + rxTailPadding(len));
+  const p = chipAlloc(len + rxTailPadding(len));
   putLe32(p, 0, rxDw0(len, type));
   return p;
 }
@@ -127,7 +128,7 @@ export class MacTx {
       if (dw3 & (1 << 31)) {
         // SN_VALID: the descriptor's sequence number replaces the frame's.
         const seq = (dw3 >>> 16) & 0xfff;
-        frame = frame.slice();
+        frame = chipCopy(frame);
         putLe16(frame, 22, (seq << 4) | (frame[22]! & 0xf));
       }
     } else {
@@ -150,7 +151,7 @@ export class MacTx {
     // without an ACK expected (NO_ACK, group addressed) go once and count as delivered.
     const retryLimit = noAck ? 0 : Math.max(1, (dw3 >>> 11) & 0x1f) - 1;
     // The frame leaves the chip after the OUT transfer completes and the host may reuse its buffer: the MAC's copy.
-    if (frame.buffer === body.buffer) frame = frame.slice();
+    if (frame.buffer === body.buffer) frame = chipCopy(frame);
     c.txFrames++;
     c.txBytes += frame.length;
     const sent = frame;
@@ -199,7 +200,7 @@ export class MacTx {
       return null;
     }
     const hl = sta.qos ? 26 : 24;
-    const f = new Uint8Array(hl + 8 + eth.length - 14);
+    const f = chipAlloc(hl + 8 + eth.length - 14);
     f[0] = sta.qos ? 0x88 : 0x08;
     f[1] = FC_TODS >> 8;
     f.set(sta.peer, 4);
@@ -239,7 +240,7 @@ export class MacTx {
       pn = key.txPn++;
       plain = frame.subarray(hl);
     }
-    const out = new Uint8Array(hl + CCMP_HDR_LEN + plain.length + CCMP_MIC_LEN);
+    const out = chipAlloc(hl + CCMP_HDR_LEN + plain.length + CCMP_MIC_LEN);
     out.set(frame.subarray(0, hl));
     out[1] = out[1]! | (FC_PROTECTED >> 8);
     writeCcmpHeader(out, hl, pn, key.keyId);
@@ -303,9 +304,18 @@ export function chFreqCode(ch: RadioChannel): number {
 }
 
 interface RxDecision {
-  deliver: boolean;
-  ack: boolean;
+  readonly deliver: boolean;
+  readonly ack: boolean;
 }
+
+/** The four decisions, shared (no object per received frame). */
+const RX_DECISION: readonly RxDecision[] = [
+  { deliver: false, ack: false },
+  { deliver: false, ack: true },
+  { deliver: true, ack: false },
+  { deliver: true, ack: true },
+];
+const decide = (deliver: boolean, ack: boolean): RxDecision => RX_DECISION[(deliver ? 2 : 0) + (ack ? 1 : 0)]!;
 
 export class MacRx {
   constructor(private readonly host: MacHost) {}
@@ -333,30 +343,30 @@ export class MacRx {
   /** The MAC's receive filter. */
   private filter(f: Uint8Array, info: RadioRxInfo): RxDecision {
     const st = this.host.state;
-    if (st.sniffer) return { deliver: !info.fcsError || (st.rxFilterFif & (1 << 2)) !== 0, ack: false };
+    if (st.sniffer) return decide(!info.fcsError || (st.rxFilterFif & (1 << 2)) !== 0, false);
     // GUESS: with the MAC not enabled by MAC_INIT_CTRL (band 0) the chip receives nothing.
-    if (!st.macEnabled[0]) return { deliver: false, ack: false };
-    if (info.fcsError) return { deliver: false, ack: false };
+    if (!st.macEnabled[0]) return decide(false, false);
+    if (info.fcsError) return decide(false, false);
     const fc = frameControl(f);
     const type = fcType(fc);
     // GUESS: control frames reach the host only with FIF control (BIT5); the MAC answers them itself.
-    if (type === FC_TYPE_CTRL) return { deliver: (st.rxFilterFif & (1 << 5)) !== 0, ack: false };
-    if (f.length < 24) return { deliver: false, ack: false };
+    if (type === FC_TYPE_CTRL) return decide((st.rxFilterFif & (1 << 5)) !== 0, false);
+    if (f.length < 24) return decide(false, false);
     if (!isGroupAddr(f, 4)) {
       const mine = st.vifByAddr(f, 4) !== undefined || this.isScanAddress(f);
-      return { deliver: mine, ack: mine };
+      return decide(mine, mine);
     }
     if (type === FC_TYPE_MGMT) {
       const s = fcSubtype(fc);
       if (s === STYPE_BEACON && !this.ourBss(f)) {
         // FACTS §6.9: RFCR BIT11 DROP_OTHER_BEACON. GUESS: ignored while scanning or in a ROC.
         const drop = (st.rfcrDrop & (1 << 11)) !== 0 && !this.host.scan.running && !st.roc;
-        return { deliver: !drop, ack: false };
+        return decide(!drop, false);
       }
-      return { deliver: true, ack: false };
+      return decide(true, false);
     }
     // GUESS: group-addressed data is received only from a BSS we are in (or with FIF_OTHER_BSS, BIT6).
-    return { deliver: this.ourBss(f) || (st.rxFilterFif & (1 << 6)) !== 0, ack: false };
+    return decide(this.ourBss(f) || (st.rxFilterFif & (1 << 6)) !== 0, false);
   }
 
   private isScanAddress(f: Uint8Array): boolean {
