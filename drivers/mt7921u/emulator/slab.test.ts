@@ -14,7 +14,7 @@ describe('chip packet memory', () => {
           return p;
         });
         // Writing each packet left every other one as it was.
-        pkts.forEach((p, i) => expect(p.every((b) => b === (i % 255) + 1)).toBe(true));
+        for (const [i, p] of pkts.entries()) expect(p.every((b) => b === (i % 255) + 1)).toBe(true);
       }),
       { numRuns: 50 },
     );
