@@ -3,7 +3,8 @@
  * prints a table and writes JSON. Benchmarks measure, they never assert (tests do that).
  */
 import { cpus, loadavg } from 'node:os';
-import { GCProfiler } from 'node:v8';
+import { GCProfiler, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SkBuff } from '../../netstack/core/skb.ts';
 
 export interface Figure {
@@ -35,6 +36,31 @@ export interface AllocationStats {
   bytes: number;
   gcs: number;
   scavenges: number;
+}
+
+// A full GC on demand, with or without --expose-gc on the command line.
+setFlagsFromString('--expose-gc');
+const forceGc = runInNewContext('gc') as () => void;
+
+/**
+ * V8 heap + ArrayBuffer bytes in use once garbage is gone: full GCs with an event-loop turn after each (the backing
+ * stores of dead ArrayBuffers are released after the GC that found them, so one GC right after a bulk run can
+ * still count tens of MiB that go away later), until two readings agree within 64 KiB (at most 10 rounds).
+ */
+export async function settledMemory(): Promise<number> {
+  const read = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  let last = Number.NaN;
+  for (let i = 0; i < 10; i++) {
+    forceGc();
+    await new Promise((r) => setImmediate(r));
+    const now = read();
+    if (Math.abs(now - last) < 65536) return now;
+    last = now;
+  }
+  return last;
 }
 
 /**

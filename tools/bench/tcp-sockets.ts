@@ -12,11 +12,9 @@
  * veth pair comes from the `tcp` benchmark in the same run (the ratio is computed here too when it can be).
  * Virtual time: the clock is a discrete-event scheduler, so wall time is CPU time of the stacks alone.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Socket } from '../../netstack/socket/tcp-socket.ts';
 import { loadavg } from 'node:os';
-import { type Benchmark, type BenchResult, type Figure, median } from './framework.ts';
+import { type Benchmark, type BenchResult, type Figure, median, settledMemory } from './framework.ts';
 import { linuxReference, world } from './tcp.ts';
 
 /** One connection, `total` bytes written in 256 KiB chunks honouring write()/'drain'; wall seconds. */
@@ -53,9 +51,6 @@ export async function socketBulk(total: number): Promise<{ seconds: number; cpuS
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, retrans };
 }
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
 /** Heap + ArrayBuffers per idle established connection end, Socket objects included. */
 async function socketIdleMemory(n: number): Promise<number> {
   const { clock, h1, h2 } = world(true);
@@ -69,14 +64,12 @@ async function socketIdleMemory(n: number): Promise<number> {
     await clock.runAsync({ maxTime: clock.now() + 1000 });
   };
   await open(50); // warm-up
-  gc();
-  const before = process.memoryUsage();
+  const before = await settledMemory();
   await open(n);
-  gc();
-  const after = process.memoryUsage();
+  const after = await settledMemory();
   const established = keep.filter((s) => !s.pending && !s.destroyed).length;
   if (established < 2 * (n + 50)) throw new Error(`only ${established} sockets established`);
-  return (after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / (2 * n);
+  return (after - before) / (2 * n);
 }
 
 /** Open and close n connections through the sockets, 200 at a time; wall seconds. */

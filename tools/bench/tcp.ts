@@ -10,15 +10,13 @@
  * connections, and Linux's own TCP over a veth pair between two network namespaces (iperf3) for the ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../../netstack/core/clock.ts';
 import { Prng } from '../../netstack/core/prng.ts';
 import { createPair } from '../../netstack/link/pair.ts';
 import { Stack } from '../../netstack/stack.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
-import { type Benchmark, type BenchResult, type Figure, loadFigure } from './framework.ts';
+import { type Benchmark, type BenchResult, type Figure, loadFigure, settledMemory } from './framework.ts';
 import { startBulk } from './tcp-bulk.ts';
 
 const H2 = 0x0a000002;
@@ -61,7 +59,7 @@ function bulk(total: number, offload: boolean): { seconds: number; cpu: number; 
 }
 
 /** Memory per idle established connection, both ends counted (bytes per connection end). */
-function idleMemory(n: number): number {
+async function idleMemory(n: number): Promise<number> {
   const { clock, t1, t2 } = world(true);
   const l = t2.listen({ port: 80, backlog: 4096 });
   const keep: TcpSock[] = [];
@@ -73,13 +71,10 @@ function idleMemory(n: number): number {
   // Warm up the code paths, then measure the heap growth of n more connections.
   open(t1, clock, 50, keep);
   clock.runUntilIdle();
-  gc();
-  const before = process.memoryUsage();
+  const before = await settledMemory();
   open(t1, clock, n, keep);
   clock.runUntil(clock.now() + 1000);
-  gc();
-  const after = process.memoryUsage();
-  const bytes = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
+  const bytes = (await settledMemory()) - before;
   if (keep.length < 2 * (n + 50)) throw new Error(`only ${keep.length} connections established`);
   return bytes / (2 * n);
 }
@@ -90,13 +85,6 @@ function open(t1: TcpStack, clock: VirtualClock, n: number, keep: TcpSock[]): vo
     for (let k = 0; k < 200 && i + k < n; k++) keep.push(t1.connect({ addr: H2, port: 80 }));
     clock.runUntil(clock.now() + 20);
   }
-}
-
-// A full GC before and after the memory measurement, with or without --expose-gc on the command line.
-setFlagsFromString('--expose-gc');
-const forceGc = runInNewContext('gc') as () => void;
-function gc(): void {
-  forceGc();
 }
 
 /** Open and close `n` connections (handshake, FIN both ways), 200 at a time; wall seconds. */
@@ -178,7 +166,7 @@ export const tcpBench: Benchmark = {
     const sw = bulk(quick ? total : total / 4, false);
     const gbps = (total * 8) / off.seconds / 1e9;
     const gbpsSw = ((quick ? total : total / 4) * 8) / sw.seconds / 1e9;
-    const mem = idleMemory(2000);
+    const mem = await idleMemory(quick ? 2000 : 10_000);
     const nChurn = quick ? 2000 : 10_000;
     const churnS = churn(nChurn);
     const linux = linuxReference(quick ? 3 : 5);
