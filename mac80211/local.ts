@@ -43,7 +43,7 @@ import type { InstallKey } from './rsn/keys.ts';
 import type { CipherSuite } from './rsn/suites.ts';
 import { ieee80211Rx, ieee80211RxList, RxPending } from './rx/rx.ts';
 import { StaInfo } from './sta-info.ts';
-import { dot11Counters, nonZero, RxStats, TxStats } from './stats.ts';
+import { ActionStats, dot11Counters, nonZero, RxStats, TxStats } from './stats.ts';
 import { ieee80211SubifStartXmit } from './tx/tx.ts';
 
 const log = logger('mac80211');
@@ -95,6 +95,7 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
   readonly caps: HwCapabilities;
   readonly rxStats = new RxStats();
   readonly txStats = new TxStats();
+  readonly actionStats = new ActionStats();
   readonly interfaces: Ieee80211SubIf[] = [];
   readonly monitorTaps: MonitorTap[] = [];
   /** The scan in progress, if any. */
@@ -206,6 +207,7 @@ export class Ieee80211Local implements Ieee80211HwCallbacks {
       rx: { ...rx, dropped: this.rxStats.dropped, drops: nonZero(rxDrop) },
       tx: { ...tx, dropped: this.txStats.dropped, drops: nonZero(txDrop) },
       dot11: dot11Counters(this.rxStats, this.txStats),
+      action: nonZero({ ...this.actionStats }),
       restarts: this.restarts,
       driverErrors: this.driverErrors,
     };

@@ -59,6 +59,17 @@ export const RX_DROP_REASONS = [
   'mgmt-short',
   'mgmt-unprotected',
   'mgmt-no-handler',
+  // ieee80211_rx_h_action / ieee80211_rx_h_action_return (rx/action.ts)
+  /** A Block Ack frame too short for its action, or with broken trailing elements (RX_DROP_U_RUNT_ACTION). */
+  'action-malformed',
+  /** An action frame from a peer that is not associated (RX_DROP_U_ACTION_UNKNOWN_SRC). */
+  'action-unknown-src',
+  /** A group-addressed action frame nobody handled: never returned (RX_DROP_U_UNKNOWN_MCAST_ACTION). */
+  'action-unknown-mcast',
+  /** An action frame someone returned to us (category bit 7 set): never returned again. */
+  'action-rejected-response',
+  /** A Public Action frame nobody handled: not returned (rx/action.ts says why). */
+  'action-public-unhandled',
 ] as const;
 export type RxDropReason = (typeof RX_DROP_REASONS)[number];
 
@@ -142,6 +153,28 @@ export class TxStats {
   get dropped(): number {
     return total(this.drop);
   }
+}
+
+/**
+ * Action frames mac80211 answered or consumed (Linux's ht_dbg lines in agg-rx.c / agg-tx.c / ht.c, as counters). The
+ * ones it dropped are counted under the action-* reasons of RxStats.drop.
+ */
+export class ActionStats {
+  /** ADDBA Requests received from associated peers. */
+  addbaReq = 0;
+  /** ADDBA Responses sent (one per request). */
+  addbaRespSent = 0;
+  /** Of those, responses that declined (status other than success). */
+  addbaDeclined = 0;
+  /** ADDBA Responses received. */
+  addbaResp = 0;
+  /** ADDBA Responses that answered no request of ours (no session, or another dialog token): ignored. */
+  addbaRespUnsolicited = 0;
+  delba = 0;
+  /** DELBAs for a session that does not exist: ignored. */
+  delbaNoSession = 0;
+  /** Unicast action frames nobody handled, returned to their sender with category bit 7 set. */
+  returned = 0;
 }
 
 /** The dot11 MIB counters (802.11-2020 Annex C dot11CountersEntry, dot11RSNAStatsEntry) derived from the above. */

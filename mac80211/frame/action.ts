@@ -50,6 +50,10 @@ export function delbaParams(p: { initiator: boolean; tid: number }): number {
   return (p.initiator ? 0x0800 : 0) | ((p.tid & 0xf) << 12);
 }
 
+export function parseDelbaParams(v: number): { initiator: boolean; tid: number } {
+  return { initiator: (v & 0x0800) !== 0, tid: (v >> 12) & 0xf };
+}
+
 export type ActionBody =
   | {
       kind: 'addba-req';

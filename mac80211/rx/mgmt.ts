@@ -7,6 +7,7 @@
  */
 import { FCTL, isMgmtStype, STYPE } from '../frame/fc.ts';
 import type { RxDropReason } from '../stats.ts';
+import { rxAction } from './action.ts';
 import { RX_QUEUED, type RxData, type RxResult } from './rx-data.ts';
 
 const MIN_ACTION_SIZE = 25;
@@ -29,6 +30,8 @@ export function rxMgmt(rx: RxData): RxResult {
   if (action && skb.len < MIN_ACTION_SIZE) return 'mgmt-short';
   const r = dropUnencryptedMgmt(rx);
   if (r !== null) return r;
+  // Action frames are mac80211's (ieee80211_rx_h_action), whatever MLME the interface has.
+  if (action) return rxAction(rx);
   const mlme = sdata.mlme;
   if (mlme === null) return 'mgmt-no-handler';
   rx.local.rxStats.mgmt++;
