@@ -120,6 +120,7 @@ export class RxStats {
   deliveredBytes = 0;
   /** Frames relayed to another station by an AP interface (intra-BSS bridging). */
   bridged = 0;
+  /** Management frames taken by a handler: the MLME, or mac80211's own action handling. */
   mgmt = 0;
   eapol = 0;
   /** Beacons/probe responses handed to a scan in progress. */

@@ -41,7 +41,15 @@ export function rxAction(rx: RxData): RxResult {
     // Block Ack agreements are between two stations: a group-addressed one is nobody's.
     if (rx.multicast) return 'action-unknown-mcast';
     const d = decodeAction(frame.subarray(hl));
-    if (!d.ok || frame.length < hl + 2) return 'action-malformed';
+    if (!d.ok || frame.length < hl + 2) {
+      log(
+        '%s: malformed Block Ack frame from %s (%d octets): dropped',
+        sdata.name,
+        macToString(sta.addr),
+        frame.length,
+      );
+      return 'action-malformed';
+    }
     const a = d.value;
     switch (a.kind) {
       case 'addba-req':

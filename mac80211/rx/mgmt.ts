@@ -1,6 +1,7 @@
 /**
  * Management frames after duplicate detection and decryption (ieee80211_rx_h_mgmt_check and
- * ieee80211_drop_unencrypted_mgmt), then to the interface's MLME handler. With management frame protection (the
+ * ieee80211_drop_unencrypted_mgmt), then action frames to mac80211's own handler (rx/action.ts) and the others to the
+ * interface's MLME handler. With management frame protection (the
  * peer's mfp), an unprotected unicast robust frame (deauthentication, disassociation, robust action) is dropped;
  * deauthentication/disassociation still pass before the pairwise key exists (during the 4-way handshake).
  * Robust action frames are never taken from a peer that is not associated.
@@ -31,7 +32,11 @@ export function rxMgmt(rx: RxData): RxResult {
   const r = dropUnencryptedMgmt(rx);
   if (r !== null) return r;
   // Action frames are mac80211's (ieee80211_rx_h_action), whatever MLME the interface has.
-  if (action) return rxAction(rx);
+  if (action) {
+    const a = rxAction(rx);
+    if (a === RX_QUEUED) rx.local.rxStats.mgmt++;
+    return a;
+  }
   const mlme = sdata.mlme;
   if (mlme === null) return 'mgmt-no-handler';
   rx.local.rxStats.mgmt++;
