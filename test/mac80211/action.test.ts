@@ -8,6 +8,7 @@ import { BROADCAST_ADDR } from '../../mac80211/addr.ts';
 import { ACTION_CATEGORY, baParams, delbaParams } from '../../mac80211/frame/action.ts';
 import { buildAction, buildAddbaReq, buildAddbaResp, buildDelba } from '../../mac80211/frame/build.ts';
 import { decodeFrame, encodeFrame, type MgmtFrame } from '../../mac80211/frame/frame.ts';
+import { addbaRxDecision } from '../../mac80211/agg/agg-rx.ts';
 import { Status } from '../../mac80211/mlme/codes.ts';
 import { AP, makePair, OTHER, STA, type Side } from './world.ts';
 
@@ -65,6 +66,32 @@ describe('Block Ack setup with no aggregation in the hardware', () => {
     expect([s.addbaReq, s.addbaRespSent, s.addbaDeclined]).toEqual([1, 1, 1]);
     expect(p.staPeer.ampdu.tidRx.every((t) => t === null)).toBe(true);
     expect(p.sta.local.rxStats.dropped).toBe(0);
+  });
+
+  it('the decision follows Linux’s order: TSPEC TID or no HT declined, bad QoS parameters, then the hardware', async () => {
+    const p = await makePair();
+    const peer = p.staPeer;
+    const ask = (tid: number, immediate: boolean, bufferSize: number) =>
+      addbaRxDecision(peer, { tid, immediate, bufferSize });
+    expect(ask(0, true, 64)).toBe(Status.REQUEST_DECLINED); // a peer without HT
+    peer.sta.ht = true;
+    expect([ask(8, true, 64), ask(0, false, 64), ask(0, true, 65), ask(0, true, 0), ask(7, true, 64)]).toEqual([
+      Status.REQUEST_DECLINED,
+      Status.INVALID_QOS_PARAM,
+      Status.INVALID_QOS_PARAM,
+      Status.REQUEST_DECLINED,
+      Status.REQUEST_DECLINED,
+    ]);
+    peer.sta.he = true;
+    expect([ask(0, true, 256), ask(0, true, 257)]).toEqual([Status.REQUEST_DECLINED, Status.INVALID_QOS_PARAM]);
+    // On the air: a delayed-policy request from an HT peer is refused as an invalid QoS parameter.
+    p.sta.drv.take();
+    const params = baParams({ amsdu: false, immediate: false, tid: 1, bufferSize: 32 });
+    p.sta.drv.inject(
+      encodeFrame(buildAddbaReq({ da: STA, sa: AP, bssid: AP, dialogToken: 5, params, timeout: 0, startSeq: 0 })),
+    );
+    const [resp] = sentMgmt(p.sta);
+    expect(resp!.body).toMatchObject({ action: { kind: 'addba-resp', status: Status.INVALID_QOS_PARAM, params } });
   });
 
   it('the AP answers a client’s ADDBA Request the same way, with its own address as BSSID', async () => {
