@@ -8,8 +8,8 @@
  *    flags it and returns it to the sender as a syntactic error; we drop and count it);
  *  - anything else (an unknown category, a category or a Block Ack action we do not implement) goes back to its
  *    sender with bit 7 of the category set (802.11-2012 9.24.4, Linux's ieee80211_rx_h_action_return; for the AP
- *    interface, hostapd does the same), except a group-addressed frame, a
- *    frame that is itself a returned one (bit 7 already set), and a Public Action frame.
+ *    interface, hostapd does the same), except a group-addressed frame, a frame that is itself a returned one (bit 7
+ *    already set), and a Public Action frame.
  *
  * The AP interface answers its clients like the station answers its AP: here mac80211 and hostapd are one program.
  */
@@ -65,7 +65,8 @@ export function rxAction(rx: RxData): RxResult {
         skb.free();
         return RX_QUEUED;
       default:
-      // A Block Ack action we do not know: returned below.
+        // A Block Ack action we do not know: returned below.
+        break;
     }
   }
   return actionReturn(rx, frame, hl, category);

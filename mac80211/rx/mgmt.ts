@@ -1,9 +1,9 @@
 /**
  * Management frames after duplicate detection and decryption (ieee80211_rx_h_mgmt_check and
  * ieee80211_drop_unencrypted_mgmt), then action frames to mac80211's own handler (rx/action.ts) and the others to the
- * interface's MLME handler. With management frame protection (the
- * peer's mfp), an unprotected unicast robust frame (deauthentication, disassociation, robust action) is dropped;
- * deauthentication/disassociation still pass before the pairwise key exists (during the 4-way handshake).
+ * interface's MLME handler. With management frame protection (the peer's mfp), an unprotected unicast robust frame
+ * (deauthentication, disassociation, robust action) is dropped; deauthentication/disassociation still pass before the
+ * pairwise key exists (during the 4-way handshake).
  * Robust action frames are never taken from a peer that is not associated.
  */
 import { FCTL, isMgmtStype, STYPE } from '../frame/fc.ts';
