@@ -70,6 +70,8 @@ export const RX_DROP_REASONS = [
   'action-rejected-response',
   /** A Public Action frame nobody handled: not returned (rx/action.ts says why). */
   'action-public-unhandled',
+  /** An action Linux consumes without acting on it here (HT/VHT notifications, channel switch): not returned. */
+  'action-ignored',
 ] as const;
 export type RxDropReason = (typeof RX_DROP_REASONS)[number];
 

@@ -9,7 +9,9 @@
  *  - anything else (an unknown category, a category or a Block Ack action we do not implement) goes back to its
  *    sender with bit 7 of the category set (802.11-2012 9.24.4, Linux's ieee80211_rx_h_action_return; for the AP
  *    interface, hostapd does the same), except a group-addressed frame, a frame that is itself a returned one (bit 7
- *    already set), and a Public Action frame.
+ *    already set), a Public Action frame, and the notifications Linux's ieee80211_rx_h_action consumes (HT Notify
+ *    Channel Width and SM Power Save, VHT Group ID Management and Operating Mode Notification, Spectrum Management
+ *    Channel Switch Announcement): airstack does not act on them yet, but an AP must never get them back.
  *
  * The AP interface answers its clients like the station answers its AP: here mac80211 and hostapd are one program.
  */
@@ -28,6 +30,15 @@ const log = logger('action');
 
 /** Category bit 7: the frame is a returned (refused) action frame. */
 const CATEGORY_RETURNED = 0x80;
+
+/** (category << 8) | action of the frames Linux takes without returning them, and that airstack ignores. */
+const CONSUMED_IGNORED = new Set([
+  (ACTION_CATEGORY.HT << 8) | 0, // Notify Channel Width
+  (ACTION_CATEGORY.HT << 8) | 1, // SM Power Save
+  (ACTION_CATEGORY.VHT << 8) | 1, // Group ID Management
+  (ACTION_CATEGORY.VHT << 8) | 2, // Operating Mode Notification
+  (ACTION_CATEGORY.SPECTRUM_MGMT << 8) | 4, // Channel Switch Announcement
+]);
 
 /** An action frame (at least 24 + 1 octets, checked by the caller): consumed, answered, returned or dropped. */
 export function rxAction(rx: RxData): RxResult {
@@ -69,6 +80,7 @@ export function rxAction(rx: RxData): RxResult {
         break;
     }
   }
+  if (frame.length > hl + 1 && CONSUMED_IGNORED.has((category << 8) | frame[hl + 1]!)) return 'action-ignored';
   return actionReturn(rx, frame, hl, category);
 }
 

@@ -220,6 +220,24 @@ describe('unhandled action frames', () => {
     expect(p.sta.local.actionStats.returned).toBe(0);
   });
 
+  it('the notifications Linux consumes (HT, VHT, channel switch) are ignored, never returned; their neighbours are', async () => {
+    const p = await makePair();
+    p.sta.drv.take();
+    const consumed: Array<[number, number]> = [
+      [ACTION_CATEGORY.HT, 0],
+      [ACTION_CATEGORY.HT, 1],
+      [ACTION_CATEGORY.VHT, 1],
+      [ACTION_CATEGORY.VHT, 2],
+      [ACTION_CATEGORY.SPECTRUM_MGMT, 4],
+    ];
+    for (const [c, a] of consumed) p.sta.drv.inject(rawAction(AP, STA, AP, Uint8Array.of(c, a, 0)));
+    expect(p.sta.drv.take()).toEqual([]);
+    expect(p.sta.local.rxStats.drop['action-ignored']).toBe(consumed.length);
+    p.sta.drv.inject(rawAction(AP, STA, AP, Uint8Array.of(ACTION_CATEGORY.HT, 2, 0)));
+    p.sta.drv.inject(rawAction(AP, STA, AP, Uint8Array.of(ACTION_CATEGORY.VHT, 0, 0)));
+    expect(p.sta.drv.take().map((s) => s.bytes[24])).toEqual([0x80 | ACTION_CATEGORY.HT, 0x80 | ACTION_CATEGORY.VHT]);
+  });
+
   it('property: random action bodies never throw, and each frame is answered, consumed or dropped exactly once', async () => {
     const p = await makePair();
     const categories = [0, 1, 3, 3, 3, 4, 7, 8, 21, 126, 127, 128, 131, 200];
