@@ -10,10 +10,8 @@
  * connections, and Linux's own TCP over a veth pair between two network namespaces (iperf3) for the ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { VirtualClock } from '../../netstack/core/clock.ts';
-import { Prng } from '../../netstack/core/prng.ts';
-import { createPair } from '../../netstack/link/pair.ts';
-import { Stack } from '../../netstack/stack.ts';
+import type { VirtualClock } from '../../netstack/core/clock.ts';
+import { pairStacks } from '../../test/support/pair-stacks.ts';
 import type { TcpSock } from '../../netstack/tcp/sock.ts';
 import type { TcpStack } from '../../netstack/tcp/stack.ts';
 import { type Benchmark, type BenchResult, type Figure, loadFigure, settledMemory } from './framework.ts';
@@ -23,24 +21,15 @@ const H2 = 0x0a000002;
 
 /** Two stacks (10.0.0.1, 10.0.0.2) on the in-memory link at MTU 1500, in virtual time. */
 export function world(offload: boolean) {
-  const clock = new VirtualClock();
-  const { a, b } = createPair({
-    clock,
-    rng: new Prng(1),
-    rxRingSize: 4096,
-    rxPoolSize: 4096,
-    features: offload ? { rxCsumUnnecessary: true, txCsumOffload: true } : {},
-  });
-  const h1 = new Stack({ clock, name: 'h1' });
-  const h2 = new Stack({ clock, name: 'h2' });
-  h1.addDevice(a);
-  h2.addDevice(b);
-  h1.addAddress(a, '10.0.0.1/24');
-  h2.addAddress(b, '10.0.0.2/24');
-  const t1 = h1.tcp;
-  const t2 = h2.tcp;
-  clock.runUntilIdle();
-  return { clock, h1, h2, t1, t2 };
+  const w = pairStacks(
+    {
+      rxRingSize: 4096,
+      rxPoolSize: 4096,
+      features: offload ? { rxCsumUnnecessary: true, txCsumOffload: true } : {},
+    },
+    1,
+  );
+  return { ...w, t1: w.h1.tcp, t2: w.h2.tcp };
 }
 
 /** Bulk transfer of `total` bytes; returns wall seconds and CPU seconds (user + system) of this process. */
