@@ -2,10 +2,9 @@
  * Peers (Linux's net/mac80211/sta_info.c): for a station interface the AP, for an AP interface each client. A
  * StaInfo holds the driver-visible struct ieee80211_sta, the state (NONE → AUTH → ASSOC → AUTHORIZED), the
  * pairwise keys, the per-TID receive sequence numbers for duplicate detection, the per-TID transmit sequence
- * numbers, the fragment cache, the Block Ack agreements, and receive/transmit statistics.
+ * numbers, the fragment cache, and receive/transmit statistics.
  */
 import { macCopy, macToString } from './addr.ts';
-import { StaAmpdu } from './agg/sessions.ts';
 import { StaState, type Sta } from './driver-ops.ts';
 import type { Ieee80211SubIf } from './iface.ts';
 import type { Ieee80211Key } from './key.ts';
@@ -72,8 +71,6 @@ export class StaInfo {
   /** Next transmit sequence number per TID (tid_seq). */
   readonly txSeq = new Uint16Array(16);
   readonly frags = new FragCache();
-  /** Block Ack agreements per TID (sta->ampdu_mlme). */
-  readonly ampdu = new StaAmpdu();
   /** AP mode: the client is in power save (PM bit of its last frame). */
   powerSave = false;
   readonly rx: StaRxStats = {

@@ -3,7 +3,7 @@
  * Response with the request's dialog token, TID, policy, buffer size and timeout, and a status that one function
  * decides (addbaRxDecision). No driver offers aggregation (Ieee80211Ops has no ampdu_action, which Linux's
  * drv_ampdu_action would call), so the answer is always a refusal; a driver that gains the op makes the decision
- * able to accept, and an accepted session goes into sta.ampdu.tidRx.
+ * able to accept (with the per-TID session state that needs, sessions.ts).
  */
 import { logger } from '../../netstack/core/log.ts';
 import { macToString } from '../addr.ts';

@@ -19,18 +19,13 @@ export function processAddbaResp(
 ): void {
   const stats = sdata.local.actionStats;
   stats.addbaResp++;
-  const { tid } = parseBaParams(resp.params);
-  const session = sta.ampdu.tidTx[tid] ?? null;
-  if (session === null || session.dialogToken !== resp.dialogToken) {
-    stats.addbaRespUnsolicited++;
-    log(
-      '%s: ADDBA Response from %s tid %d token %d status %d answers no request of ours: ignored',
-      sdata.name,
-      macToString(sta.addr),
-      tid,
-      resp.dialogToken,
-      resp.status,
-    );
-  }
-  // A pending session would be made operational (or torn down) here; none can exist without ampdu_action.
+  stats.addbaRespUnsolicited++;
+  log(
+    '%s: ADDBA Response from %s tid %d token %d status %d answers no request of ours: ignored',
+    sdata.name,
+    macToString(sta.addr),
+    parseBaParams(resp.params).tid,
+    resp.dialogToken,
+    resp.status,
+  );
 }

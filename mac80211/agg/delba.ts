@@ -1,8 +1,8 @@
 /**
  * A peer's DELBA (Linux's ieee80211_process_delba, net/mac80211/ht.c): the Initiator bit says whose agreement ends.
  * Set, the peer was the originator and our receive session on that TID ends (__ieee80211_stop_rx_ba_session);
- * clear, our transmit session ends (__ieee80211_stop_tx_ba_session). A DELBA for a session that does not exist is
- * counted and ignored.
+ * clear, our transmit session ends (__ieee80211_stop_tx_ba_session). No session can exist yet (sessions.ts), so every
+ * DELBA is counted and ignored.
  */
 import { logger } from '../../netstack/core/log.ts';
 import { macToString } from '../addr.ts';
@@ -16,21 +16,13 @@ export function processDelba(sdata: Ieee80211SubIf, sta: StaInfo, d: { params: n
   const stats = sdata.local.actionStats;
   stats.delba++;
   const { initiator, tid } = parseDelbaParams(d.params);
-  const table = initiator ? sta.ampdu.tidRx : sta.ampdu.tidTx;
-  const ours = table[tid] ?? null;
+  stats.delbaNoSession++;
   log(
-    '%s: DELBA from %s (%s) tid %d reason %d%s',
+    '%s: DELBA from %s (%s) tid %d reason %d: no such session, ignored',
     sdata.name,
     macToString(sta.addr),
     initiator ? 'initiator' : 'recipient',
     tid,
     d.reason,
-    ours === null ? ': no such session, ignored' : '',
   );
-  if (ours === null) {
-    stats.delbaNoSession++;
-    return;
-  }
-  // With ampdu_action, the driver's RX_STOP / TX_STOP would be called here before the session is forgotten.
-  table[tid] = null;
 }
